@@ -1,0 +1,36 @@
+# The two commands a newcomer needs:
+#   make demo   installs what is missing, builds, and stylises the bundled sample
+#   make test   installs what is missing, builds, and runs the whole test suite
+# Both are idempotent and quick when everything is in place.
+
+SWIFT ?= swift
+BIN = .build/release/stylize-video
+SAMPLE_CLIP = samples/clip.mp4
+SAMPLE_STYLE = samples/style.png
+
+.PHONY: demo test deps weights build samples bench clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+weights: deps
+	@bash scripts/fetch-weights.sh >/dev/null
+
+build: deps
+	$(SWIFT) build -c release
+
+samples: build
+	@bash scripts/make-samples.sh
+
+demo: weights samples
+	$(BIN) probe $(SAMPLE_CLIP)
+
+test: weights
+	$(SWIFT) build -c release --build-tests
+	$(SWIFT) test -c release --skip-build --disable-xctest
+
+bench: weights build
+	$(BIN) bench
+
+clean:
+	rm -rf .build

@@ -1,0 +1,28 @@
+import COpenBLAS
+
+/// Matrix product through OpenBLAS: `c = alpha * op(a) * op(b) + beta * c`, all row-major.
+///
+/// `op(a)` is (m, k) and `op(b)` is (k, n); `c` is (m, n). With `transposeA`, `a` is stored as
+/// (k, m); with `transposeB`, `b` is stored as (n, k). This is the only place the engine calls BLAS.
+func gemm(
+  _ a: UnsafePointer<Float>, transposeA: Bool = false,
+  _ b: UnsafePointer<Float>, transposeB: Bool = false,
+  into c: UnsafeMutablePointer<Float>,
+  m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
+) {
+  precondition(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=\(m) n=\(n) k=\(k)")
+  cblas_sgemm(
+    CblasRowMajor,
+    transposeA ? CblasTrans : CblasNoTrans,
+    transposeB ? CblasTrans : CblasNoTrans,
+    blasint(m), blasint(n), blasint(k),
+    alpha, a, blasint(transposeA ? m : k),
+    b, blasint(transposeB ? k : n),
+    beta, c, blasint(n))
+}
+
+/// The number of threads OpenBLAS uses for each call (the core count unless changed).
+var blasThreadCount: Int {
+  get { Int(openblas_get_num_threads()) }
+  set { openblas_set_num_threads(Int32(newValue)) }
+}

@@ -1,0 +1,27 @@
+import Dispatch
+import Foundation
+
+/// The number of cores the engine spreads its own (non-BLAS) loops over.
+let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+/// Runs `body(chunk)` for `range` split into at most `coreCount` contiguous chunks, in parallel.
+///
+/// For memory-bound loops outside BLAS (im2col, pooling, warping). Never call it from inside
+/// another `parallelChunks` or while OpenBLAS runs on another thread: one level of parallelism.
+func parallelChunks(_ range: Range<Int>, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+  let chunks = min(coreCount, max(1, range.count / max(1, minimumChunk)))
+  if chunks <= 1 {
+    body(range)
+    return
+  }
+  let size = (range.count + chunks - 1) / chunks
+  withoutActuallyEscaping(body) { body in
+    // Each chunk touches disjoint elements; the caller guarantees that, not the type system.
+    nonisolated(unsafe) let body = body
+    DispatchQueue.concurrentPerform(iterations: chunks) { index in
+      let start = range.lowerBound + index * size
+      let end = min(range.upperBound, start + size)
+      if start < end { body(start..<end) }
+    }
+  }
+}

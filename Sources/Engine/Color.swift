@@ -31,15 +31,18 @@ extension Image {
     pixels.scalars.withUnsafeBufferPointer { output in
       content.pixels.scalars.withUnsafeBufferPointer { source in
         for p in 0..<plane {
-          let (r, g, b) = (Double(output[p]), Double(output[plane + p]), Double(output[2 * plane + p]))
-          let (cr, cg, cb) = (Double(source[p]), Double(source[plane + p]), Double(source[2 * plane + p]))
-          let yiq = [
-            m[0] * r + m[1] * g + m[2] * b,
-            m[3] * cr + m[4] * cg + m[5] * cb,
-            m[6] * cr + m[7] * cg + m[8] * cb,
-          ]
+          let (r, g, b) = (
+            Double(output[p]), Double(output[plane + p]), Double(output[2 * plane + p])
+          )
+          let (cr, cg, cb) = (
+            Double(source[p]), Double(source[plane + p]), Double(source[2 * plane + p])
+          )
+          // Y from the output, I and Q from the content
+          let y = m[0] * r + m[1] * g + m[2] * b
+          let i = m[3] * cr + m[4] * cg + m[5] * cb
+          let q = m[6] * cr + m[7] * cg + m[8] * cb
           for c in 0..<3 {
-            let value = inverse[3 * c] * yiq[0] + inverse[3 * c + 1] * yiq[1] + inverse[3 * c + 2] * yiq[2]
+            let value = inverse[3 * c] * y + inverse[3 * c + 1] * i + inverse[3 * c + 2] * q
             scalars[c * plane + p] = Float(value)
           }
         }
@@ -65,9 +68,12 @@ extension Image {
     let plane = width * height
     var scalars = [Float](repeating: 0, count: 3 * plane)
     for p in 0..<plane {
-      let x = (0..<3).map { Double(pixels.scalars[$0 * plane + p]) - style.mean[$0] }
+      // x - mu_s
+      let x0 = Double(pixels.scalars[p]) - style.mean[0]
+      let x1 = Double(pixels.scalars[plane + p]) - style.mean[1]
+      let x2 = Double(pixels.scalars[2 * plane + p]) - style.mean[2]
       for c in 0..<3 {
-        let value = a[3 * c] * x[0] + a[3 * c + 1] * x[1] + a[3 * c + 2] * x[2] + target.mean[c]
+        let value = a[3 * c] * x0 + a[3 * c + 1] * x1 + a[3 * c + 2] * x2 + target.mean[c]
         scalars[c * plane + p] = Float(value)
       }
     }
@@ -87,7 +93,8 @@ extension Image {
       for j in i..<3 {
         var sum = 0.0
         for p in 0..<plane {
-          sum += (Double(pixels.scalars[i * plane + p]) - mean[i])
+          sum +=
+            (Double(pixels.scalars[i * plane + p]) - mean[i])
             * (Double(pixels.scalars[j * plane + p]) - mean[j])
         }
         covariance[3 * i + j] = sum / Double(plane)

@@ -82,7 +82,9 @@ extension Image {
     var scalars = [Float](repeating: 0, count: 3 * plane)
     for c in 0..<3 {
       let source = (2 - c) * plane
-      for p in 0..<plane { scalars[c * plane + p] = tensor.scalars[source + p] + Self.meanBGR[2 - c] }
+      for p in 0..<plane {
+        scalars[c * plane + p] = tensor.scalars[source + p] + Self.meanBGR[2 - c]
+      }
     }
     self.init(pixels: Tensor(shape: tensor.shape, scalars: scalars))
   }

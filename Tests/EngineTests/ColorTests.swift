@@ -11,19 +11,23 @@ import Testing
     let mean = (0..<3).map { c in x[(c * n)..<((c + 1) * n)].reduce(0, +) / Double(n) }
     let covariance = (0..<9).map { index -> Double in
       let (i, j) = (index / 3, index % 3)
-      return (0..<n).reduce(0) { $0 + (x[i * n + $1] - mean[i]) * (x[j * n + $1] - mean[j]) } / Double(n)
+      return (0..<n).reduce(0) { $0 + (x[i * n + $1] - mean[i]) * (x[j * n + $1] - mean[j]) }
+        / Double(n)
     }
     return (mean, covariance)
   }
 
   /// An image with correlated channels: each pixel is mix * (three uniforms) + offset.
-  static func correlatedImage(width: Int, height: Int, mix: [Float], offset: [Float], seed: UInt64) -> Image {
+  static func correlatedImage(width: Int, height: Int, mix: [Float], offset: [Float], seed: UInt64)
+    -> Image
+  {
     let noise = Tensor(randomUniform: [3, height, width], in: 0...1, seed: seed).scalars
     let n = width * height
     var scalars = [Float](repeating: 0, count: 3 * n)
     for p in 0..<n {
       for c in 0..<3 {
-        scalars[c * n + p] = offset[c] + (0..<3).reduce(0) { $0 + mix[3 * c + $1] * noise[$1 * n + p] }
+        scalars[c * n + p] =
+          offset[c] + (0..<3).reduce(0) { $0 + mix[3 * c + $1] * noise[$1 * n + p] }
       }
     }
     return Image(pixels: Tensor(shape: [3, height, width], scalars: scalars))
@@ -31,7 +35,8 @@ import Testing
 
   @Test func colorTransferGivesTheContentsMeanAndCovariance() {
     let style = Self.correlatedImage(
-      width: 23, height: 17, mix: [120, 10, 0, 60, 40, 5, 0, 30, 90], offset: [20, 30, 10], seed: 21)
+      width: 23, height: 17, mix: [120, 10, 0, 60, 40, 5, 0, 30, 90], offset: [20, 30, 10], seed: 21
+    )
     let content = Self.correlatedImage(
       width: 31, height: 12, mix: [50, 0, 20, 10, 80, 0, 5, 5, 30], offset: [90, 60, 140], seed: 22)
     let transferred = style.matchingColorStatistics(of: content)
@@ -39,7 +44,8 @@ import Testing
     let (got, want) = (Self.statistics(transferred), Self.statistics(content))
     let meanError = zip(got.mean, want.mean).map { abs($0 - $1) }.max() ?? 0
     let covarianceScale = want.covariance.map(abs).max() ?? 1
-    let covarianceError = (zip(got.covariance, want.covariance).map { abs($0 - $1) }.max() ?? 0) / covarianceScale
+    let covarianceError =
+      (zip(got.covariance, want.covariance).map { abs($0 - $1) }.max() ?? 0) / covarianceScale
     #expect(meanError < 1e-3, "mean off by \(meanError)")
     #expect(covarianceError < 1e-4, "covariance relative error \(covarianceError)")
   }

@@ -25,7 +25,8 @@ import Testing
   }
 
   @Test func rgbBytesRoundAndClamp() {
-    let image = Image(pixels: Tensor(shape: [3, 1, 2], scalars: [-3.2, 255.7, 12.5, 12.49, 300, .nan]))
+    let image = Image(
+      pixels: Tensor(shape: [3, 1, 2], scalars: [-3.2, 255.7, 12.5, 12.49, 300, .nan]))
     #expect(image.rgbBytes() == [0, 13, 255, 255, 12, 0])
   }
 
@@ -42,7 +43,9 @@ import Testing
     let error = zip(back.pixels.scalars, image.pixels.scalars).map { abs($0 - $1) }.max() ?? 0
     #expect(error < 1e-4, "round trip off by \(error)")
     let bytes = Self.patternBytes(width: 9, height: 4)
-    #expect(Image(deprocessing: Image(width: 9, height: 4, rgb: bytes).preprocessed()).rgbBytes() == bytes)
+    #expect(
+      Image(deprocessing: Image(width: 9, height: 4, rgb: bytes).preprocessed()).rgbBytes() == bytes
+    )
   }
 
   @Test func gradientThroughPreprocessMatchesFiniteDifferences() {

@@ -24,7 +24,8 @@ import Testing
     -> Double
   {
     let g = referenceGram(f, channels: channels)
-    return weight * zip(g, target).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(g.count)
+    return weight * zip(g, target).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+      / Double(g.count)
   }
 
   static func doubles(_ t: Tensor) -> [Double] { t.scalars.map(Double.init) }
@@ -55,10 +56,13 @@ import Testing
     var large = Tensor(shape: [3, 8, 10])
     for c in 0..<3 {
       for y in 0..<8 {
-        for x in 0..<10 { large.scalars[(c * 8 + y) * 10 + x] = small.scalars[(c * 4 + y / 2) * 5 + x / 2] }
+        for x in 0..<10 {
+          large.scalars[(c * 8 + y) * 10 + x] = small.scalars[(c * 4 + y / 2) * 5 + x / 2]
+        }
       }
     }
-    let error = finiteDifferenceRelativeError(gramMatrix(large).scalars, Self.doubles(gramMatrix(small)))
+    let error = finiteDifferenceRelativeError(
+      gramMatrix(large).scalars, Self.doubles(gramMatrix(small)))
     #expect(error < 1e-5, "Gram changed by \(error) with resolution")
   }
 
@@ -73,20 +77,24 @@ import Testing
     for (l, shape) in shapes.enumerated() {
       let styleA = Tensor(randomUniform: shape, in: 0...2, seed: UInt64(10 + l))
       let styleB = Tensor(randomUniform: [shape[0], 3, 7], in: 0...1, seed: UInt64(20 + l))
-      losses.append(StyleLoss(styleFeatures: [styleA, styleB], blendWeights: [3, 1], weight: weights[l]))
+      losses.append(
+        StyleLoss(styleFeatures: [styleA, styleB], blendWeights: [3, 1], weight: weights[l]))
       let ga = Self.referenceGram(Self.doubles(styleA), channels: shape[0])
       let gb = Self.referenceGram(Self.doubles(styleB), channels: shape[0])
       references.append((zip(ga, gb).map { 0.75 * $0 + 0.25 * $1 }, shape[0]))
     }
-    let inputs = shapes.enumerated().map { Tensor(randomUniform: $1, in: 0...1, seed: UInt64(30 + $0)) }
+    let inputs = shapes.enumerated().map {
+      Tensor(randomUniform: $1, in: 0...1, seed: UInt64(30 + $0))
+    }
     // The total loss as a function of all activations, concatenated.
     let split = inputs[0].count
     func reference(_ x: [Double]) -> Double {
       let parts = [Array(x[..<split]), Array(x[split...])]
       return (0..<2).reduce(0) {
-        $0 + Self.referenceStyleLoss(
-          parts[$1], channels: references[$1].channels, target: references[$1].target,
-          weight: Double(weights[$1]))
+        $0
+          + Self.referenceStyleLoss(
+            parts[$1], channels: references[$1].channels, target: references[$1].target,
+            weight: Double(weights[$1]))
       }
     }
     var value: Float = 0
@@ -151,7 +159,9 @@ import Testing
   @Test func totalVariationMatchesFiniteDifferences() {
     let image = Tensor(randomUniform: [3, 5, 6], in: 0...255, seed: 6)
     let tv = TotalVariation(weight: 0.01)
-    func reference(_ x: [Double]) -> Double { 0.01 * Self.referenceTotalVariation(x, shape: [3, 5, 6]) }
+    func reference(_ x: [Double]) -> Double {
+      0.01 * Self.referenceTotalVariation(x, shape: [3, 5, 6])
+    }
     let (value, gradient) = tv.valueAndGradient(image)
     let x = Self.doubles(image)
     let valueError = finiteDifferenceRelativeError(value, reference(x))
@@ -162,7 +172,8 @@ import Testing
   }
 
   @Test func totalVariationOfAConstantImageIsZero() {
-    let (value, gradient) = TotalVariation().valueAndGradient(Tensor(shape: [3, 4, 4], repeating: 7))
+    let (value, gradient) = TotalVariation().valueAndGradient(
+      Tensor(shape: [3, 4, 4], repeating: 7))
     #expect(value == 0)
     #expect(gradient.scalars.allSatisfy { $0 == 0 })
   }
@@ -172,7 +183,8 @@ import Testing
     let image = Tensor(randomUniform: [3, 5, 6], in: 0...255, seed: 8)
     // A mask with zeros (occlusions), ones and a smoothed fraction.
     let maskValues = (0..<30).map { Float([0, 1, 1, 0.4][$0 % 4]) }
-    let loss = TemporalLoss(warped: warped, mask: Tensor(shape: [5, 6], scalars: maskValues), weight: 3)
+    let loss = TemporalLoss(
+      warped: warped, mask: Tensor(shape: [5, 6], scalars: maskValues), weight: 3)
     let target = Self.doubles(warped)
     func reference(_ x: [Double]) -> Double {
       var sum = 0.0
@@ -188,6 +200,9 @@ import Testing
       gradient.scalars, finiteDifferenceGradient(of: reference, at: x, step: 1e-2))
     #expect(valueError < 1e-5, "temporal value relative error \(valueError)")
     #expect(gradientError < 1e-4, "temporal gradient relative error \(gradientError)")
-    #expect(gradient.scalars.enumerated().allSatisfy { maskValues[$0.offset % 30] != 0 || $0.element == 0 })
+    #expect(
+      gradient.scalars.enumerated().allSatisfy {
+        maskValues[$0.offset % 30] != 0 || $0.element == 0
+      })
   }
 }

@@ -37,7 +37,8 @@ import Testing
     var optimizer = LBFGS(historySize: 5)
     var x: [Float] = [0, 0, 0, 0]
     let result = optimizer.minimize(
-      &x, termination: Termination(maxIterations: 50, relativeTolerance: 0), objective: Self.quadratic)
+      &x, termination: Termination(maxIterations: 50, relativeTolerance: 0),
+      objective: Self.quadratic)
     #expect(Self.distance(x, Self.minimum) < 1e-4, "L-BFGS ended at \(x)")
     #expect(result.reason == .iterationLimit && result.iterations == 50)
   }
@@ -46,7 +47,8 @@ import Testing
     var optimizer = LBFGS()
     var x: [Float] = [-1.2, 1]
     let result = optimizer.minimize(
-      &x, termination: Termination(maxIterations: 500, relativeTolerance: 0), objective: Self.rosenbrock)
+      &x, termination: Termination(maxIterations: 500, relativeTolerance: 0),
+      objective: Self.rosenbrock)
     #expect(Self.distance(x, [1, 1]) < 1e-3, "L-BFGS ended at \(x), loss \(result.loss)")
   }
 
@@ -64,7 +66,8 @@ import Testing
     var optimizer = Adam(learningRate: 0.05)
     var x: [Float] = [0, 0, 0, 0]
     _ = optimizer.minimize(
-      &x, termination: Termination(maxIterations: 3000, relativeTolerance: 0), objective: Self.quadratic)
+      &x, termination: Termination(maxIterations: 3000, relativeTolerance: 0),
+      objective: Self.quadratic)
     #expect(Self.distance(x, Self.minimum) < 1e-3, "Adam ended at \(x)")
   }
 
@@ -72,7 +75,8 @@ import Testing
     var optimizer = Adam(learningRate: 0.01)
     var x: [Float] = [-1.2, 1]
     let result = optimizer.minimize(
-      &x, termination: Termination(maxIterations: 20000, relativeTolerance: 0), objective: Self.rosenbrock)
+      &x, termination: Termination(maxIterations: 20000, relativeTolerance: 0),
+      objective: Self.rosenbrock)
     #expect(Self.distance(x, [1, 1]) < 1e-3, "Adam ended at \(x), loss \(result.loss)")
   }
 

@@ -23,8 +23,10 @@ struct ContentLoss {
 
   /// The loss at activations F (C, H, W); adds dE/dF = 2w (F - P) / (C*H*W) to `gradient`.
   func valueAndGradient(_ features: Tensor, accumulatingInto gradient: inout Tensor) -> Float {
-    precondition(features.shape == target.shape, "features \(features.shape) != target \(target.shape)")
-    precondition(gradient.shape == features.shape, "gradient \(gradient.shape) != \(features.shape)")
+    precondition(
+      features.shape == target.shape, "features \(features.shape) != target \(target.shape)")
+    precondition(
+      gradient.shape == features.shape, "gradient \(gradient.shape) != \(features.shape)")
     let count = features.count
     let scale = 2 * weight / Float(count)
     var sum: Double = 0

@@ -24,10 +24,12 @@ func gramMatrix(_ features: Tensor) -> Tensor {
 
 /// Writes the Gram matrix G = F F^T / (C*N) of `features` (C, H, W) into `gram` (C*C values).
 func gramMatrix(_ features: Tensor, into gram: inout [Float]) {
-  precondition(features.shape.count == 3, "Gram matrix needs (C, H, W) features, got \(features.shape)")
+  precondition(
+    features.shape.count == 3, "Gram matrix needs (C, H, W) features, got \(features.shape)")
   let channels = features.shape[0]
   let pixels = features.shape[1] * features.shape[2]
-  precondition(gram.count == channels * channels, "Gram buffer must hold C*C = \(channels * channels)")
+  precondition(
+    gram.count == channels * channels, "Gram buffer must hold C*C = \(channels * channels)")
   // F (C, N); G (C, C) = F F^T / (C*N)
   features.scalars.withUnsafeBufferPointer { f in
     gram.withUnsafeMutableBufferPointer { g in
@@ -93,13 +95,16 @@ struct StyleLoss {
   /// E = w/C^2 sum_ij (G_ij - A_ij)^2 with G = F F^T / (C*N); dE/dG = 2w (G - A) / C^2 and, G - A
   /// being symmetric, dE/dF = (dE/dG + dE/dG^T) F / (C*N) = 4w (G - A) F / (C^3 N).
   /// Allocates nothing: the Gram matrix lives in this loss's scratch buffer.
-  mutating func valueAndGradient(_ features: Tensor, accumulatingInto gradient: inout Tensor) -> Float {
+  mutating func valueAndGradient(_ features: Tensor, accumulatingInto gradient: inout Tensor)
+    -> Float
+  {
     let channels = features.shape[0]
     let pixels = features.count / max(1, channels)
     precondition(
       channels * channels == target.count,
       "style target is \(target.shape) but features have \(channels) channels")
-    precondition(gradient.shape == features.shape, "gradient \(gradient.shape) != \(features.shape)")
+    precondition(
+      gradient.shape == features.shape, "gradient \(gradient.shape) != \(features.shape)")
     gramMatrix(features, into: &difference)
     var sum: Double = 0
     for i in difference.indices {

@@ -45,11 +45,14 @@ struct TemporalLoss {
       warped.scalars.withUnsafeBufferPointer { w in
         mask.scalars.withUnsafeBufferPointer { c in
           gradient.scalars.withUnsafeMutableBufferPointer { g in
-            for i in 0..<count {
-              let difference = x[i] - w[i]
-              let weighted = c[i % plane] * difference
-              sum += Double(weighted * difference)
-              g[i] += scale * weighted
+            for channel in 0..<(count / plane) {
+              let offset = channel * plane
+              for p in 0..<plane {
+                let difference = x[offset + p] - w[offset + p]
+                let weighted = c[p] * difference
+                sum += Double(weighted * difference)
+                g[offset + p] += scale * weighted
+              }
             }
           }
         }

@@ -16,7 +16,7 @@ struct LBFGS: Optimizer {
   /// The step length t after the first step.
   var learningRate: Float
 
-  /// s_i, oldest first; each the size of x. Their storage is reused once the history is full.
+  /// The steps s_i, oldest first, each the size of x; recycled once the history is full.
   private var steps: [[Float]] = []
   /// y_i, oldest first.
   private var gradientChanges: [[Float]] = []
@@ -100,7 +100,8 @@ struct LBFGS: Optimizer {
     curvatures.append(1 / ys)
     // s is the previous step itself; its buffer is handed over, the next step fills `recycled`.
     steps.append(previousStep)
-    previousStep = recycled.count == gradient.count
+    previousStep =
+      recycled.count == gradient.count
       ? recycled : [Float](repeating: 0, count: gradient.count)
   }
 

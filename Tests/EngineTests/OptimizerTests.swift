@@ -43,13 +43,32 @@ import Testing
     #expect(result.reason == .iterationLimit && result.iterations == 50)
   }
 
-  @Test func lbfgsReachesTheRosenbrockMinimum() {
-    var optimizer = LBFGS()
+  @Test(arguments: [1, 3, 100])
+  func lbfgsReachesTheRosenbrockMinimum(historySize: Int) {
+    var optimizer = LBFGS(historySize: historySize)
     var x: [Float] = [-1.2, 1]
     let result = optimizer.minimize(
       &x, termination: Termination(maxIterations: 500, relativeTolerance: 0),
       objective: Self.rosenbrock)
     #expect(Self.distance(x, [1, 1]) < 1e-3, "L-BFGS ended at \(x), loss \(result.loss)")
+  }
+
+  @Test func lbfgsWithAShortHistorySolvesAnIllConditionedQuadratic() {
+    // f(x) = 1/2 sum_i a_i (x_i - i/10)^2, a_i from 1 to 100 in 60 dimensions: the history is
+    // recycled many times before the minimum x_i = i/10 is reached.
+    let n = 60
+    let curvature = (0..<n).map { 1 + 99 * Float($0) / Float(n - 1) }
+    let minimum = (0..<n).map { Float($0) / 10 }
+    var optimizer = LBFGS(historySize: 4)
+    var x = [Float](repeating: 0, count: n)
+    _ = optimizer.minimize(
+      &x, termination: Termination(maxIterations: 400, relativeTolerance: 0),
+      objective: { x in
+        let d = zip(x, minimum).map { $0 - $1 }
+        let gradient = zip(curvature, d).map { $0 * $1 }
+        return (0.5 * zip(d, gradient).reduce(0) { $0 + $1.0 * $1.1 }, gradient)
+      })
+    #expect(Self.distance(x, minimum) < 1e-3, "largest error \(Self.distance(x, minimum))")
   }
 
   @Test func lbfgsFirstStepIsTheGradientScaledByItsL1Norm() {
@@ -60,6 +79,17 @@ import Testing
     optimizer.step(&x, gradient: g)
     let t = min(1, 1 / g.map(abs).reduce(0, +)) * 0.5
     #expect(Self.distance(x, g.map { -t * $0 }) < 1e-6)
+  }
+
+  @Test func lbfgsSecondStepOnAParabolaLandsOnItsMinimum() {
+    // f = 3/2 (x - 2)^2: after one step the pair (s, y) has y = 3 s, so H = s'y/y'y = 1/3 is the
+    // exact inverse curvature and the Newton step x - g/3 reaches x = 2.
+    var optimizer = LBFGS()
+    var x: [Float] = [10]
+    optimizer.step(&x, gradient: [3 * (x[0] - 2)])
+    #expect(abs(x[0] - 9) < 1e-6)  // t = min(1, 1/24) = 1/24, x = 10 - 24/24
+    optimizer.step(&x, gradient: [3 * (x[0] - 2)])
+    #expect(abs(x[0] - 2) < 1e-5, "second step ended at \(x[0])")
   }
 
   @Test func adamFindsTheMinimumOfAQuadratic() {

@@ -16,8 +16,11 @@ struct Adam: Optimizer {
   /// Added to sqrt(v-hat) so flat directions do not divide by zero.
   var epsilon: Float
 
+  /// The first-moment (mean) estimate of the gradient, the size of x.
   private var m: [Float] = []
+  /// The second-moment (uncentred variance) estimate, the size of x.
   private var v: [Float] = []
+  /// The number of steps taken, for the bias corrections 1 - beta^t.
   private var t = 0
 
   /// Creates the optimiser with the paper's default decay rates.

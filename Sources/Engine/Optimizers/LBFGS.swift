@@ -24,11 +24,13 @@ struct LBFGS: Optimizer {
   private var curvatures: [Double] = []
   /// gamma = s'y / y'y of the newest accepted pair; the initial inverse Hessian is gamma I.
   private var hessianScale: Double = 1
+  /// The gradient at the previous iterate.
   private var previousGradient: [Float] = []
   /// The last step t d, which becomes s once the next gradient is known.
   private var previousStep: [Float] = []
-  /// Scratch: the direction d, and the alphas of the first loop.
+  /// Scratch: the direction d.
   private var direction: [Float] = []
+  /// Scratch: the alphas of the first loop, newest last.
   private var alphas: [Double] = []
   /// A buffer for the next y (a recycled one once the history is full).
   private var spareBuffer: [Float] = []
@@ -80,6 +82,7 @@ struct LBFGS: Optimizer {
   /// Once the history is full the oldest pair's buffers are recycled, so steps allocate nothing.
   private mutating func remember(_ gradient: [Float]) {
     var y = spareBuffer
+    spareBuffer = []  // y must be the buffer's only owner, or writing it would copy
     if y.count != gradient.count { y = [Float](repeating: 0, count: gradient.count) }
     for i in 0..<gradient.count { y[i] = gradient[i] - previousGradient[i] }
     let ys = dot(y, previousStep)
@@ -92,8 +95,6 @@ struct LBFGS: Optimizer {
       spareBuffer = gradientChanges.removeFirst()
       recycled = steps.removeFirst()
       curvatures.removeFirst()
-    } else {
-      spareBuffer = []
     }
     hessianScale = ys / dot(y, y)
     gradientChanges.append(y)

@@ -151,15 +151,16 @@ extension Image {
       height: max(1, Int((Double(height) * factor).rounded())))
   }
 
-  /// The image resized, aspect ratio kept, so its area is `scale^2` times `width * height`.
+  /// The image resized, aspect ratio kept, so its area is `scale^2` times the area of `content`.
   ///
   /// This is the style scale: a style image prepared this way shows its brush strokes at the same
   /// size relative to the content whatever the two images' original resolutions.
-  func resized(areaOf width: Int, _ height: Int, scale: Double = 1) -> Image {
-    let factor = scale * (Double(width * height) / Double(self.width * self.height)).squareRoot()
+  func resized(matchingAreaOf content: Image, scale: Double = 1) -> Image {
+    let ratio = Double(content.width * content.height) / Double(width * height)
+    let factor = scale * ratio.squareRoot()
     return resized(
-      width: max(1, Int((Double(self.width) * factor).rounded())),
-      height: max(1, Int((Double(self.height) * factor).rounded())))
+      width: max(1, Int((Double(width) * factor).rounded())),
+      height: max(1, Int((Double(height) * factor).rounded())))
   }
 }
 

@@ -50,6 +50,19 @@ import Testing
     #expect(covarianceError < 1e-4, "covariance relative error \(covarianceError)")
   }
 
+  @Test func colorTransferOfAFlatStyleGivesTheContentMeanEverywhere() {
+    // S_s = 0: the variance floor keeps S_s^-1/2 finite, and x - mu_s = 0 leaves only mu_c.
+    let style = Image(pixels: Tensor(shape: [3, 4, 4], repeating: 80))
+    let content = Self.correlatedImage(
+      width: 5, height: 6, mix: [50, 0, 20, 10, 80, 0, 5, 5, 30], offset: [90, 60, 140], seed: 26)
+    let transferred = style.matchingColorStatistics(of: content)
+    let mean = Self.statistics(content).mean
+    for c in 0..<3 {
+      let plane = transferred.pixels.scalars[(c * 16)..<(c * 16 + 16)]
+      #expect(plane.allSatisfy { abs(Double($0) - mean[c]) < 1e-3 }, "channel \(c)")
+    }
+  }
+
   @Test func jacobiDecomposesASymmetricMatrix() {
     let m: [Double] = [4, 1, -2, 1, 3, 0.5, -2, 0.5, 5]
     let (values, v) = symmetricEigen3x3(m)

@@ -135,7 +135,8 @@ import Testing
 
   @Test func styleScaleAndLongSideKeepTheAspectRatio() {
     let style = Image(pixels: Tensor(shape: [3, 100, 200]))
-    let scaled = style.resized(areaOf: 80, 50, scale: 2)  // area 4 * 4000 = 16000 = 178.9 x 89.4
+    let content = Image(pixels: Tensor(shape: [3, 50, 80]))
+    let scaled = style.resized(matchingAreaOf: content, scale: 2)  // 4 * 4000 = 16000 = 178.9 x 89.4
     #expect(scaled.width == 179 && scaled.height == 89)
     let long = style.resized(longSide: 50)
     #expect(long.width == 50 && long.height == 25)

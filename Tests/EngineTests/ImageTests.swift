@@ -136,7 +136,8 @@ import Testing
   @Test func styleScaleAndLongSideKeepTheAspectRatio() {
     let style = Image(pixels: Tensor(shape: [3, 100, 200]))
     let content = Image(pixels: Tensor(shape: [3, 50, 80]))
-    let scaled = style.resized(matchingAreaOf: content, scale: 2)  // 4 * 4000 = 16000 = 178.9 x 89.4
+    // area 2^2 * 80 * 50 = 16000 at aspect 2:1 is 178.9 x 89.4
+    let scaled = style.resized(matchingAreaOf: content, scale: 2)
     #expect(scaled.width == 179 && scaled.height == 89)
     let long = style.resized(longSide: 50)
     #expect(long.width == 50 && long.height == 25)

@@ -48,8 +48,10 @@ func gramMatrix(_ features: Tensor, into gram: inout [Float]) {
 struct StyleLoss {
   /// The target Gram matrix A (C, C).
   let target: Tensor
-  /// The layer weight w_l. neural-style gives every style layer the full style weight (1e2 by
-  /// default with content weight 5), so the style term grows with the number of layers.
+  /// The layer weight w_l.
+  ///
+  /// neural-style gives every style layer the full style weight (1e2 by default with content
+  /// weight 5), so the style term grows with the number of layers.
   var weight: Float
   /// Scratch (C, C): G, then G - A.
   private var difference: [Float]

@@ -1,0 +1,95 @@
+// The minimisation loop shared by the optimisers: one objective evaluation (one forward and
+// backward pass through the network) per iteration, a progress callback, and the relative-loss
+// early stop of manuelruder/artistic-videos (`-tol_loss_relative`, `-tol_loss_relative_interval`).
+
+/// A first-order method that minimises a function of a flat parameter vector.
+///
+/// Conformers only say how to take one step from a gradient; `minimize` runs the loop.
+/// Everything is deterministic: the same start and objective give the same iterates.
+protocol Optimizer {
+  /// Forgets everything learned from earlier steps (history, moments, step count).
+  mutating func reset()
+  /// Moves `x` one step given the objective's gradient at `x`.
+  mutating func step(_ x: inout [Float], gradient: [Float])
+}
+
+/// When a minimisation stops: an iteration limit, and an early stop on a flat loss.
+struct Termination: Sendable, Equatable {
+  /// The most objective evaluations (iterations) to run.
+  var maxIterations: Int
+  /// Stop once |L(i - interval) - L(i)| / |L(i - interval)| falls below this; 0 turns it off.
+  var relativeTolerance: Float = 1e-4
+  /// The number of iterations the relative change is measured over.
+  var interval: Int = 50
+
+  /// Creates a termination rule; the defaults are artistic-videos' (1e-4 over 50 iterations).
+  init(maxIterations: Int, relativeTolerance: Float = 1e-4, interval: Int = 50) {
+    precondition(maxIterations >= 0 && interval > 0, "need maxIterations >= 0 and interval > 0")
+    self.maxIterations = maxIterations
+    self.relativeTolerance = relativeTolerance
+    self.interval = interval
+  }
+}
+
+/// What a minimisation did.
+struct OptimizationResult: Sendable, Equatable {
+  /// Why the loop ended.
+  enum StopReason: Sendable, Equatable {
+    /// `maxIterations` evaluations ran.
+    case iterationLimit
+    /// The relative loss change over `interval` iterations fell below the tolerance.
+    case converged
+    /// The objective returned a loss that is NaN or infinite; `x` is the point that produced it.
+    case nonFiniteLoss
+  }
+
+  /// The number of objective evaluations.
+  var iterations: Int
+  /// The loss at the last evaluation (before the last step was taken).
+  var loss: Float
+  /// Why the loop ended.
+  var reason: StopReason
+}
+
+extension Optimizer {
+  /// Minimises `objective` starting from `x`, leaving the final iterate in `x`.
+  ///
+  /// Iteration i evaluates the objective at the current x, reports `(i, loss)` through
+  /// `onIteration` (i counts from 1), then steps. As in torch's `optim.lbfgs` and neural-style,
+  /// the step after the last evaluation is taken too, so `x` ends one step past the reported loss.
+  /// The optimiser's state is reset first, so one value can serve several minimisations.
+  mutating func minimize(
+    _ x: inout [Float],
+    termination: Termination,
+    objective: (_ x: [Float]) -> (loss: Float, gradient: [Float]),
+    onIteration: (_ iteration: Int, _ loss: Float) -> Void = { _, _ in }
+  ) -> OptimizationResult {
+    reset()
+    var loss = Float.nan
+    var checkpoint: (iteration: Int, loss: Float)?
+    guard termination.maxIterations > 0 else {
+      return OptimizationResult(iterations: 0, loss: loss, reason: .iterationLimit)
+    }
+    for iteration in 1...termination.maxIterations {
+      let evaluation = objective(x)
+      loss = evaluation.loss
+      precondition(evaluation.gradient.count == x.count, "gradient has the wrong length")
+      onIteration(iteration, loss)
+      guard loss.isFinite else {
+        return OptimizationResult(iterations: iteration, loss: loss, reason: .nonFiniteLoss)
+      }
+      step(&x, gradient: evaluation.gradient)
+      if let start = checkpoint, iteration - start.iteration >= termination.interval {
+        let change = abs(start.loss - loss) / max(abs(start.loss), .leastNormalMagnitude)
+        if change < termination.relativeTolerance {
+          return OptimizationResult(iterations: iteration, loss: loss, reason: .converged)
+        }
+        checkpoint = (iteration, loss)
+      } else if checkpoint == nil {
+        checkpoint = (iteration, loss)
+      }
+    }
+    return OptimizationResult(
+      iterations: termination.maxIterations, loss: loss, reason: .iterationLimit)
+  }
+}

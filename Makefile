@@ -26,8 +26,7 @@ demo: weights samples
 	$(BIN) probe $(SAMPLE_CLIP)
 
 test: weights
-	$(SWIFT) build -c release --build-tests
-	$(SWIFT) test -c release --skip-build --disable-xctest
+	$(SWIFT) test -c release --disable-xctest
 
 bench: weights build
 	$(BIN) bench

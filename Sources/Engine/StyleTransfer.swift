@@ -1,0 +1,246 @@
+// Neural style transfer by optimising the pixels (Gatys, Ecker & Bethge 2016), with the options
+// and defaults of jcjohnson/neural-style where they carry over (see `Configuration`).
+
+/// Which optimiser moves the pixels.
+public enum OptimizerKind: String, CaseIterable, Sendable, Codable {
+  /// L-BFGS without line search, as the reference tools: the best images per iteration.
+  case lbfgs
+  /// Adam: less memory, needs a learning rate around 1-10 on the 0-255 pixel scale.
+  case adam
+}
+
+/// Where the optimisation starts.
+public enum Initialization: Sendable, Equatable {
+  /// The content image itself (fast, keeps the layout).
+  case content
+  /// Uniform noise around the mean pixel, reproducible for the configuration's seed.
+  case random
+  /// A given image (resized to the content's size).
+  case image(Image)
+}
+
+/// Stylises images with the Gram-matrix style loss and the content loss of Gatys et al. on VGG-19.
+///
+/// Create one per set of style images and settings, then call `stylize` for each image or frame:
+/// the style targets are computed once per content size and reused.
+public final class StyleTransfer {
+  /// The settings of one run. Weights are relative: every loss term is a mean, so one set of
+  /// weights gives the same balance, and the same style strength, at any image size and for any
+  /// number of style images.
+  public struct Configuration: Sendable, Equatable {
+    /// Weight of the content loss, mean((F - P)^2) at `contentLayers`.
+    public var contentWeight: Float = 5
+    /// Weight of the style loss at each style layer, mean((G - A)^2) with G = F F^T / (C H W).
+    public var styleWeight: Float = 100
+    /// Weight of the total variation, the mean squared difference of neighbouring pixel values.
+    public var totalVariationWeight: Float = 1
+    /// Layers whose raw activations must stay close to the content image's.
+    public var contentLayers: [VGG19.Layer] = [.relu4_2]
+    /// Layers whose Gram matrices must match the style image's.
+    public var styleLayers: [VGG19.Layer] = [.relu1_1, .relu2_1, .relu3_1, .relu4_1, .relu5_1]
+    /// Relative weight of each style layer (all 1 when `nil`), multiplied by `styleWeight`.
+    public var styleLayerWeights: [Float]? = nil
+    /// Relative weight of each style image (equal when `nil`); normalised to sum 1.
+    public var styleBlendWeights: [Float]? = nil
+    /// The style image is resized to the content image's area times `styleScale`^2.
+    public var styleScale: Double = 1
+    /// Recolour each style image to the content's colour mean and covariance first.
+    public var colorTransfer = false
+    /// Keep the content's colours: take only the luminance of the result.
+    public var preserveColors = false
+    /// Downsampling in VGG-19.
+    public var pooling: VGG19.Pooling = .max
+    /// The optimiser.
+    public var optimizer: OptimizerKind = .lbfgs
+    /// Step size: L-BFGS's step (1 as in the reference tools); Adam's learning rate.
+    public var learningRate: Float = 1
+    /// L-BFGS's number of remembered steps.
+    public var historySize = 100
+    /// The most iterations per image (one forward and one backward pass each).
+    public var iterations = 500
+    /// Stop early when the loss changed less than this fraction over `toleranceInterval`
+    /// iterations (0 turns the early stop off).
+    public var tolerance: Float = 1e-4
+    /// The interval for `tolerance`, in iterations.
+    public var toleranceInterval = 50
+    /// The starting image.
+    public var initialization: Initialization = .content
+    /// The seed of every random choice, so that runs are reproducible.
+    public var seed: UInt64 = 0
+
+    /// The defaults.
+    public init() {}
+  }
+
+  /// One iteration's state, reported while `stylize` runs.
+  public struct Progress {
+    /// The iteration just evaluated, from 1.
+    public var iteration: Int
+    /// The iteration limit.
+    public var iterations: Int
+    /// The weighted losses at this iteration.
+    public var losses: Losses
+    /// The image being optimised, as it is at this iteration (computed on demand).
+    public var currentImage: () -> Image
+  }
+
+  /// The weighted loss terms of an image.
+  public struct Losses: Sendable, Equatable, Codable {
+    /// Weighted content loss.
+    public var content: Float = 0
+    /// Weighted style loss, summed over the style layers.
+    public var style: Float = 0
+    /// Weighted total variation.
+    public var totalVariation: Float = 0
+    /// The sum of the terms: what the optimiser minimises.
+    public var total: Float { content + style + totalVariation }
+  }
+
+  /// What `stylize` produced.
+  public struct Result {
+    /// The stylised image, at the content's size.
+    public var image: Image
+    /// Iterations run.
+    public var iterations: Int
+    /// Whether the early stop ended the run before the iteration limit.
+    public var converged: Bool
+    /// The losses of the last evaluated iterate.
+    public var losses: Losses
+  }
+
+  /// The settings.
+  public let configuration: Configuration
+  private let network: VGG19
+  private let styles: [Image]
+  private var styleTargets: (width: Int, height: Int, losses: [VGG19.Layer: StyleLoss])?
+
+  /// Prepares style transfer towards `styles` (at least one) with `network`'s features.
+  public init(network: VGG19, styles: [Image], configuration: Configuration) {
+    precondition(!styles.isEmpty, "style transfer needs a style image")
+    precondition(network.pooling == configuration.pooling, "the network's pooling must match")
+    self.network = network
+    self.styles = styles
+    self.configuration = configuration
+  }
+
+  /// Stylises `content`, starting from `initial` when given (else from the configured
+  /// initialisation), and calls `progress` after each iteration.
+  public func stylize(
+    _ content: Image, initial: Image? = nil, progress: (Progress) -> Void = { _ in }
+  ) -> Result {
+    let (width, height) = (content.width, content.height)
+    var styleLosses = styleLossesFor(content)
+    let contentTargets = network.forward(
+      content.preprocessed(), capturing: Set(configuration.contentLayers))
+    let contentLosses = contentTargets.mapValues {
+      ContentLoss(target: $0, weight: configuration.contentWeight)
+    }
+    let totalVariation = TotalVariation(weight: configuration.totalVariationWeight)
+    let taps = Set(configuration.contentLayers + configuration.styleLayers)
+
+    var gradients: [VGG19.Layer: Tensor] = [:]
+    var losses = Losses()
+    var lastPoint: [Float] = []
+    let objective = { (x: [Float]) -> (loss: Float, gradient: [Float]) in
+      lastPoint = x
+      let image = Tensor(shape: [3, height, width], scalars: x)
+      let activations = self.network.forward(image, capturing: taps)
+      losses = Losses()
+      for (layer, features) in activations {
+        // Taken out of the dictionary so that it is uniquely referenced and reused in place.
+        var gradient = gradients.removeValue(forKey: layer) ?? Tensor(shape: features.shape)
+        gradient.scalars.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        losses.style +=
+          styleLosses[layer]?.valueAndGradient(features, accumulatingInto: &gradient) ?? 0
+        if let contentLoss = contentLosses[layer] {
+          losses.content += contentLoss.valueAndGradient(features, accumulatingInto: &gradient)
+        }
+        gradients[layer] = gradient
+      }
+      var imageGradient = self.network.backward(gradients: gradients)
+      losses.totalVariation = totalVariation.valueAndGradient(
+        image, accumulatingInto: &imageGradient)
+      return (losses.total, imageGradient.scalars)
+    }
+
+    var x = startingPoint(for: content, initial: initial).scalars
+    let termination = Termination(
+      maxIterations: configuration.iterations, relativeTolerance: configuration.tolerance,
+      interval: configuration.toleranceInterval)
+    let report = { (iteration: Int, _: Float) in
+      let point = lastPoint
+      progress(
+        Progress(
+          iteration: iteration, iterations: self.configuration.iterations, losses: losses,
+          currentImage: {
+            self.finish(Tensor(shape: [3, height, width], scalars: point), content: content)
+          }))
+    }
+    let outcome: OptimizationResult
+    switch configuration.optimizer {
+    case .lbfgs:
+      var optimizer = LBFGS(
+        historySize: configuration.historySize, learningRate: configuration.learningRate)
+      outcome = optimizer.minimize(
+        &x, termination: termination, objective: objective, onIteration: report)
+    case .adam:
+      var optimizer = Adam(learningRate: configuration.learningRate)
+      outcome = optimizer.minimize(
+        &x, termination: termination, objective: objective, onIteration: report)
+    }
+    // The optimisers end one step past the last evaluated point; keep the evaluated one when the
+    // run broke down, else the final step.
+    let final = outcome.reason == .nonFiniteLoss ? lastPoint : x
+    return Result(
+      image: finish(Tensor(shape: [3, height, width], scalars: final), content: content),
+      iterations: outcome.iterations, converged: outcome.reason == .converged, losses: losses)
+  }
+
+  /// The preprocessed image the optimisation starts from.
+  private func startingPoint(for content: Image, initial: Image?) -> Tensor {
+    let (width, height) = (content.width, content.height)
+    let start: Initialization = initial.map { .image($0) } ?? configuration.initialization
+    switch start {
+    case .content:
+      return content.preprocessed()
+    case .random:
+      // Noise around the mean pixel: preprocessed values near 0.
+      return Tensor(randomUniform: [3, height, width], in: -20...20, seed: configuration.seed)
+    case .image(let image):
+      let resized =
+        image.width == width && image.height == height
+        ? image : image.resized(width: width, height: height)
+      return resized.preprocessed()
+    }
+  }
+
+  /// The output image of an optimised point: deprocessed, with the content's colours if asked.
+  private func finish(_ point: Tensor, content: Image) -> Image {
+    let image = Image(deprocessing: point)
+    return configuration.preserveColors ? image.preservingColors(of: content) : image
+  }
+
+  /// The style losses for a content image of this size, computed once per size.
+  private func styleLossesFor(_ content: Image) -> [VGG19.Layer: StyleLoss] {
+    if let cached = styleTargets, cached.width == content.width, cached.height == content.height {
+      return cached.losses
+    }
+    let layers = configuration.styleLayers
+    var featuresPerLayer: [VGG19.Layer: [Tensor]] = [:]
+    for style in styles {
+      var scaled = style.resized(matchingAreaOf: content, scale: configuration.styleScale)
+      if configuration.colorTransfer { scaled = scaled.matchingColorStatistics(of: content) }
+      let activations = network.forward(scaled.preprocessed(), capturing: Set(layers))
+      for (layer, features) in activations { featuresPerLayer[layer, default: []].append(features) }
+    }
+    let layerWeights = configuration.styleLayerWeights ?? layers.map { _ in 1 }
+    var losses: [VGG19.Layer: StyleLoss] = [:]
+    for (layer, layerWeight) in zip(layers, layerWeights) {
+      losses[layer] = StyleLoss(
+        styleFeatures: featuresPerLayer[layer, default: []], blendWeights: configuration.styleBlendWeights,
+        weight: configuration.styleWeight * layerWeight)
+    }
+    styleTargets = (content.width, content.height, losses)
+    return losses
+  }
+}

@@ -1,0 +1,126 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Video
+
+/// `stylize-video <input> --style <image>`: the main job.
+struct Stylize: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "stylize",
+    abstract: "Stylise a video, a folder of frames, a frame pattern or an image (the default command).",
+    discussion: """
+      Weights are relative and size-independent: every loss term is a mean (content: mean squared \
+      activation difference; style: mean squared Gram-matrix difference per layer, Gram = F F^T / \
+      (C*H*W); total variation: mean squared neighbour difference), so the same weights give the \
+      same style strength at any --size and for any number of styles (blend weights sum to 1). \
+      Raise --style-weight (or lower --content-weight) for a stronger painting.
+      """)
+
+  @Argument(help: "A video file, a folder of frames, a pattern such as frames/%05d.png, or an image.")
+  var input: String
+
+  @OptionGroup var options: StylizeOptions
+
+  @Option(name: [.short, .customLong("output")], help: ArgumentHelp(
+    "Where to write the result (default: <input stem>-stylized.<ext> next to the input; a folder \
+    for frame folders and patterns).", valueName: "path"))
+  var output: String?
+
+  @Option(help: "Only the first N frames of a video, for a quick look (audio cut to match).")
+  var preview: Int?
+
+  @Option(help: "Video quality: x264 CRF, lower is better (default 18; VP9 32).")
+  var crf: Int?
+
+  @Option(help: "x264 preset (default medium).")
+  var preset: String?
+
+  @Flag(help: "Replace an existing output.")
+  var overwrite = false
+
+  @Flag(help: "No progress on standard error.")
+  var quiet = false
+
+  @Flag(help: "Print a machine-readable summary (settings, time, losses, output) at the end.")
+  var json = false
+
+  func validate() throws {
+    try options.validate()
+    if let preview, preview < 1 { throw ValidationError("--preview must be at least 1 frame.") }
+    if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be in 0...63.") }
+    guard FileManager.default.fileExists(atPath: input) || input.contains("%") else {
+      throw ValidationError("Input '\(input)' does not exist.")
+    }
+  }
+
+  mutating func run() throws {
+    let started = Date()
+    let progress = ProgressReporter(quiet: quiet)
+    let inputInfo = try MediaInfo.probe(input)
+    let outputPath = output ?? defaultOutputPath(for: input, kind: inputInfo.kind)
+    let transfer = try options.makeStyleTransfer()
+    let job = StylizeJob(
+      transfer: transfer, progress: progress, printEvery: options.printEvery,
+      saveEvery: options.saveEvery, outputPath: outputPath, overwrite: overwrite)
+
+    let summary: StylizeJob.Summary
+    if inputInfo.kind == .image {
+      summary = try job.stylizeImage(input, longSide: options.size)
+    } else {
+      summary = try job.stylizeVideo(
+        input, info: inputInfo,
+        options: TranscodeOptions(
+          read: ReadOptions(longSide: options.size), frameLimit: preview, crf: crf, preset: preset,
+          overwrite: overwrite))
+    }
+    progress.closeLine()
+    for warning in summary.warnings { progress.log("warning: \(warning)") }
+    let seconds = Date().timeIntervalSince(started)
+    progress.log(
+      "Wrote \(outputPath) (\(summary.frames) frame\(summary.frames == 1 ? "" : "s"), "
+        + "\(formatDuration(seconds)))")
+    if json {
+      print(try jsonSummary(summary, output: outputPath, seconds: seconds))
+    }
+  }
+
+  private func jsonSummary(_ summary: StylizeJob.Summary, output: String, seconds: Double) throws
+    -> String
+  {
+    struct Report: Encodable {
+      var input: String
+      var output: String
+      var frames: Int
+      var seconds: Double
+      var iterations: Int
+      var finalLosses: StyleTransfer.Losses?
+      var settings: StylizeOptions.Settings
+      var warnings: [String]
+    }
+    let report = Report(
+      input: input, output: output, frames: summary.frames, seconds: seconds,
+      iterations: summary.iterations, finalLosses: summary.lastLosses, settings: options.settings,
+      warnings: summary.warnings)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return String(decoding: try encoder.encode(report), as: UTF8.self)
+  }
+}
+
+/// `<stem>-stylized.<ext>` beside the input; a `<name>-stylized` folder for frame folders and
+/// patterns.
+func defaultOutputPath(for input: String, kind: MediaInfo.Kind) -> String {
+  var url = URL(fileURLWithPath: input)
+  if kind == .imageSequence && input.contains("%") { url = url.deletingLastPathComponent() }
+  let folder = url.deletingLastPathComponent()
+  if kind == .imageSequence {
+    return folder.appendingPathComponent(url.lastPathComponent + "-stylized").path
+  }
+  let stem = url.deletingPathExtension().lastPathComponent
+  // Keep the input's type where we can write it; otherwise the nearest one we can.
+  let writable = kind == .image ? ["png", "jpg", "jpeg"] : ["mp4", "mov", "mkv", "webm"]
+  let ext =
+    writable.contains(url.pathExtension.lowercased())
+    ? url.pathExtension : (kind == .image ? "png" : "mp4")
+  return folder.appendingPathComponent("\(stem)-stylized.\(ext)").path
+}

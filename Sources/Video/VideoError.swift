@@ -13,6 +13,9 @@ public struct VideoError: Error, CustomStringConvertible, Equatable, Sendable {
   public let code: Int32
   /// FFmpeg's text for `code` (from `av_strerror`), or our own explanation.
   public let message: String
+  /// FFmpeg's last logged error line when the call failed (e.g. `moov atom not found`), if any.
+  /// Informational only: FFmpeg's log is process-wide, so with several threads it may be another call's.
+  public var log: String?
 
   /// Creates an error whose message is FFmpeg's text for `code`.
   public init(function: String, path: String, code: Int32) {
@@ -40,7 +43,11 @@ func errorText(_ code: Int32) -> String {
 /// Throws a `VideoError` when an FFmpeg call returned a negative code; returns the result otherwise.
 @discardableResult
 func check(_ result: Int32, _ function: String, _ path: String) throws -> Int32 {
-  if result < 0 { throw VideoError(function: function, path: path, code: result) }
+  if result < 0 {
+    var error = VideoError(function: function, path: path, code: result)
+    error.log = FFmpegLog.takeLastError()
+    throw error
+  }
   return result
 }
 

@@ -123,9 +123,10 @@ extension MediaInfo {
     self.kind = kind
     container = String(cString: input.context.pointee.iformat.pointee.name)
     codec = String(cString: avcodec_get_name(parameters.codec_id))
-    pixelFormat = av_get_pix_fmt_name(AVPixelFormat(rawValue: parameters.format)).map {
-      String(cString: $0)
-    } ?? "unknown"
+    pixelFormat =
+      av_get_pix_fmt_name(AVPixelFormat(rawValue: parameters.format)).map {
+        String(cString: $0)
+      } ?? "unknown"
     width = Int(parameters.width)
     height = Int(parameters.height)
     sampleAspectRatio = Rational(sar)
@@ -137,13 +138,17 @@ extension MediaInfo {
     self.timeBase = Rational(timeBase)
     self.duration = duration
     frameCountIsEstimated = exactCount <= 0 && kind != .image
-    frameCount = kind == .image ? 1 : exactCount > 0 ? exactCount : Int((duration * av_q2d(averageRate)).rounded())
-    audio = input.streams.filter { $0.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO }.map {
-      let audio = $0.pointee.codecpar.pointee
-      return AudioStreamInfo(
-        codec: String(cString: avcodec_get_name(audio.codec_id)), sampleRate: Int(audio.sample_rate),
-        channels: Int(audio.ch_layout.nb_channels), duration: seconds($0))
-    }
+    frameCount =
+      kind == .image
+      ? 1 : exactCount > 0 ? exactCount : Int((duration * av_q2d(averageRate)).rounded())
+    audio = input.streams.filter { $0.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO }
+      .map {
+        let audio = $0.pointee.codecpar.pointee
+        return AudioStreamInfo(
+          codec: String(cString: avcodec_get_name(audio.codec_id)),
+          sampleRate: Int(audio.sample_rate),
+          channels: Int(audio.ch_layout.nb_channels), duration: seconds($0))
+      }
   }
 }
 
@@ -157,7 +162,8 @@ extension MediaInfo: CustomStringConvertible {
       "  video:        \(codec), \(pixelFormat), \(width)x\(height)"
         + (sampleAspectRatio.numerator > 0 && sampleAspectRatio != Rational(1, 1)
           ? ", sample aspect \(sampleAspectRatio)" : ""),
-      "  display size: \(displayWidth)x\(displayHeight)" + (rotation != 0 ? " (rotated \(rotation)°)" : ""),
+      "  display size: \(displayWidth)x\(displayHeight)"
+        + (rotation != 0 ? " (rotated \(rotation)°)" : ""),
       "  frame rate:   \(number(frameRate.value)) fps (average \(frameRate), base \(baseFrameRate))",
       "  time base:    \(timeBase)",
       "  duration:     \(number(duration)) s",

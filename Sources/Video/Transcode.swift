@@ -59,13 +59,16 @@ public func transcode(
 ) throws -> TranscodeSummary {
   FFmpegLog.silence()
   let target = try OutputTarget(output, options: options)
-  if URL(fileURLWithPath: input).standardizedFileURL == URL(fileURLWithPath: output).standardizedFileURL {
+  if URL(fileURLWithPath: input).standardizedFileURL
+    == URL(fileURLWithPath: output).standardizedFileURL
+  {
     throw VideoError(
       function: "open", path: output, code: cff_averror(EINVAL),
       message: "the output would replace the input")
   }
   let reader = try VideoReader(input, options: options.read)
-  let partial = try PartialOutput(output, isDirectory: target.isDirectory, overwrite: options.overwrite)
+  let partial = try PartialOutput(
+    output, isDirectory: target.isDirectory, overwrite: options.overwrite)
   do {
     let frameLimit = target.frameLimit ?? options.frameLimit
     var session = try TranscodeSession(
@@ -91,12 +94,15 @@ enum OutputTarget {
       self = .folder
     } else if let format = ImageFormat(extension: ext) {
       self = .image(format)
-    } else if let codec = options.videoCodec ?? VideoCodec.forExtension(ext, crf: options.crf, preset: options.preset) {
+    } else if let codec = options.videoCodec
+      ?? VideoCodec.forExtension(ext, crf: options.crf, preset: options.preset)
+    {
       self = .movie(codec)
     } else {
       throw VideoError(
         function: "avformat_alloc_output_context2", path: path, code: cff_averror(EINVAL),
-        message: "unsupported output type '.\(ext)' (use .mp4, .mov, .mkv, .webm, .png, .jpg or a folder)")
+        message:
+          "unsupported output type '.\(ext)' (use .mp4, .mov, .mkv, .webm, .png, .jpg or a folder)")
     }
   }
 
@@ -136,7 +142,9 @@ struct TranscodeSession {
   }
 
   /// Writes up to `frameLimit` frames; returns how many were written.
-  mutating func run(frameLimit: Int?, transform: (VideoFrame, Int) throws -> VideoFrame) throws -> Int {
+  mutating func run(frameLimit: Int?, transform: (VideoFrame, Int) throws -> VideoFrame) throws
+    -> Int
+  {
     var index = 0
     var end: Double? = nil
     while frameLimit.map({ index < $0 }) ?? true, let next = try reader.nextTimedFrame() {
@@ -159,7 +167,8 @@ struct TranscodeSession {
     }
     warnings += reader.warnings
     if output is ImageOutput && reader.info.frameCount > 1 {
-      warnings.append("the output is one image: only the first of \(reader.info.frameCount) frames was written")
+      warnings.append(
+        "the output is one image: only the first of \(reader.info.frameCount) frames was written")
     }
     return index
   }

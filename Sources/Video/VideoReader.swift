@@ -13,7 +13,8 @@ public struct ReadOptions: Sendable, Equatable {
 
   /// Creates options; all `nil` means native size.
   public init(
-    longSide: Int? = nil, pixelBudget: Int? = nil, frameRate: Double? = nil, applyRotation: Bool = true
+    longSide: Int? = nil, pixelBudget: Int? = nil, frameRate: Double? = nil,
+    applyRotation: Bool = true
   ) {
     self.longSide = longSide
     self.pixelBudget = pixelBudget
@@ -77,7 +78,8 @@ public final class VideoReader {
       picture.frame, into: rgbFrame, width: geometry.scaledWidth, height: geometry.scaledHeight,
       format: AV_PIX_FMT_RGB24)
     let time = Double(picture.pts - source.startPTS) * av_q2d(source.timeBase)
-    let frame = rotated(VideoFrame(rgb24: rgbFrame.pointer, time: time), clockwise: geometry.rotation)
+    let frame = rotated(
+      VideoFrame(rgb24: rgbFrame.pointer, time: time), clockwise: geometry.rotation)
     return (frame, picture.pts, picture.duration)
   }
 }

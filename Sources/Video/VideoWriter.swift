@@ -47,7 +47,8 @@ public final class VideoWriter {
 
   /// Opens an output with full options (tests pick other codecs through `videoCodec`).
   init(
-    to path: String, frameRate: Double, audio: AudioTrack?, options: TranscodeOptions, rotation: Int = 0
+    to path: String, frameRate: Double, audio: AudioTrack?, options: TranscodeOptions,
+    rotation: Int = 0
   ) throws {
     FFmpegLog.silence()
     let target = try OutputTarget(path, options: options)
@@ -64,13 +65,15 @@ public final class VideoWriter {
       if case .movie(let codec) = target {
         let movie = try MovieOutput(
           path: partial.temporaryPath, codec: codec,
-          timeBase: AVRational(num: 1, den: Int32(ticksPerSecond)), frameRate: av_d2q(frameRate, 100_000))
+          timeBase: AVRational(num: 1, den: Int32(ticksPerSecond)),
+          frameRate: av_d2q(frameRate, 100_000))
         self.movie = movie
         output = movie
         if rotation != 0 { try movie.setRotation(rotation) }
         if let audio, let name = movie.audioEncoderName {
           self.audio = try AudioEncoder(
-            output: movie.file, encoder: name, sampleRate: AudioEncoder.rate(audio.sampleRate, for: name),
+            output: movie.file, encoder: name,
+            sampleRate: AudioEncoder.rate(audio.sampleRate, for: name),
             channels: audio.samples.count)
         } else {
           self.audio = nil
@@ -124,10 +127,11 @@ public final class VideoWriter {
     guard end > audioWritten else { return }
     var chunk = track.samples.map { Array($0[audioWritten..<end]) }
     if audio.sampleRate != track.sampleRate {
-      if resampler == nil {
-        resampler = LinearResampler(from: track.sampleRate, to: audio.sampleRate, channels: chunk.count)
-      }
-      chunk = resampler!.resample(chunk)
+      var resampler =
+        self.resampler
+        ?? LinearResampler(from: track.sampleRate, to: audio.sampleRate, channels: chunk.count)
+      chunk = resampler.resample(chunk)
+      self.resampler = resampler
     }
     try audio.append(chunk)
     audioWritten = end

@@ -21,9 +21,11 @@ import Testing
   func previewCutsAudio() throws {
     let media = try SyntheticMedia()
     defer { media.remove() }
-    let input = try media.clip("in.mp4", frames: 48, fps: 24, audio: SyntheticMedia.sine(seconds: 2))
+    let input = try media.clip(
+      "in.mp4", frames: 48, fps: 24, audio: SyntheticMedia.sine(seconds: 2))
     let output = media.path("preview.mp4")
-    let summary = try transcode(from: input, to: output, options: TranscodeOptions(frameLimit: 12), transform: same)
+    let summary = try transcode(
+      from: input, to: output, options: TranscodeOptions(frameLimit: 12), transform: same)
     #expect(summary.framesWritten == 12)
     let info = try MediaInfo.probe(output)
     #expect(info.frameCount == 12)

@@ -23,7 +23,8 @@ import Testing
     let path = media.path("nothing.mp4")
     expectError("avformat_open_input", path: path) { _ = try VideoReader(path) }
     do { _ = try VideoReader(path) } catch let error as VideoError {
-      #expect(error.description == "avformat_open_input failed for '\(path)': No such file or directory")
+      #expect(
+        error.description == "avformat_open_input failed for '\(path)': No such file or directory")
     }
   }
 
@@ -40,7 +41,8 @@ import Testing
     let media = try SyntheticMedia()
     defer { media.remove() }
     let path = media.path("fake.mp4")
-    try Data(String(repeating: "this is not a video\n", count: 50).utf8).write(to: URL(fileURLWithPath: path))
+    try Data(String(repeating: "this is not a video\n", count: 50).utf8).write(
+      to: URL(fileURLWithPath: path))
     expectError("avformat_open_input", path: path) { _ = try VideoReader(path) }
   }
 
@@ -78,8 +80,12 @@ import Testing
     expectError("avio_open", path: blocker) {
       try transcode(from: input, to: blocker + "/out.mp4", transform: same)
     }
-    expectError("mkdir", path: blocker) { try transcode(from: input, to: blocker + "/frames/", transform: same) }
-    expectError("open", path: blocker) { try writeImage(SyntheticMedia.frame(0, width: 4, height: 4), to: blocker + "/a.png") }
+    expectError("mkdir", path: blocker) {
+      try transcode(from: input, to: blocker + "/frames/", transform: same)
+    }
+    expectError("open", path: blocker) {
+      try writeImage(SyntheticMedia.frame(0, width: 4, height: 4), to: blocker + "/a.png")
+    }
   }
 
   @Test func unsupportedOutputType() throws {

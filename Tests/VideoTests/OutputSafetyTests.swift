@@ -17,16 +17,23 @@ import Testing
     }
     #expect(try String(contentsOfFile: output, encoding: .utf8) == "keep me")
 
-    try transcode(from: input, to: output, options: TranscodeOptions(overwrite: true), transform: same)
+    try transcode(
+      from: input, to: output, options: TranscodeOptions(overwrite: true), transform: same)
     #expect(try MediaInfo.probe(output).frameCount == 3)
 
     let folder = try media.frameFolder("frames", names: ["old.png"])
     #expect(throws: VideoError.self) { try transcode(from: input, to: folder, transform: same) }
-    try transcode(from: input, to: folder, options: TranscodeOptions(overwrite: true), transform: same)
-    #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["00001.png", "00002.png", "00003.png"])
+    try transcode(
+      from: input, to: folder, options: TranscodeOptions(overwrite: true), transform: same)
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [
+        "00001.png", "00002.png", "00003.png",
+      ])
   }
 
-  @Test("a failed write leaves no partial file, and the input untouched", arguments: ["out.mp4", "frames"])
+  @Test(
+    "a failed write leaves no partial file, and the input untouched",
+    arguments: ["out.mp4", "frames"])
   func noPartialFile(output name: String) throws {
     let media = try SyntheticMedia()
     defer { media.remove() }
@@ -49,7 +56,8 @@ import Testing
     defer { media.remove() }
     let input = try media.clip("in.mp4", frames: 2)
     #expect(throws: VideoError.self) {
-      try transcode(from: input, to: input, options: TranscodeOptions(overwrite: true), transform: same)
+      try transcode(
+        from: input, to: input, options: TranscodeOptions(overwrite: true), transform: same)
     }
     #expect(try MediaInfo.probe(input).frameCount == 2)
   }

@@ -8,7 +8,8 @@ import Testing
   func h264RoundTrip() throws {
     let media = try SyntheticMedia()
     defer { media.remove() }
-    let input = try media.clip("in.mp4", frames: 24, width: 96, height: 64, audio: SyntheticMedia.sine(seconds: 1))
+    let input = try media.clip(
+      "in.mp4", frames: 24, width: 96, height: 64, audio: SyntheticMedia.sine(seconds: 1))
     let output = media.path("out.mp4")
     let summary = try transcode(from: input, to: output, transform: same)
     #expect(summary.framesWritten == 24)
@@ -19,7 +20,9 @@ import Testing
     #expect(after.frameCount == before.frameCount && !after.frameCountIsEstimated)
     #expect(after.width == before.width && after.height == before.height)
     #expect(after.frameRate == before.frameRate)
-    #expect(abs(after.duration - before.duration) < 0.01, "durations \(before.duration) \(after.duration)")
+    #expect(
+      abs(after.duration - before.duration) < 0.01, "durations \(before.duration) \(after.duration)"
+    )
     #expect(after.audio.count == 1 && after.audio.first?.codec == "aac")
 
     let original = try readAll(input), copy = try readAll(output)
@@ -35,7 +38,8 @@ import Testing
   func losslessRoundTrip() throws {
     let media = try SyntheticMedia()
     defer { media.remove() }
-    let input = try media.clip("in.mkv", frames: 6, width: 33, height: 17, codec: SyntheticMedia.lossless)
+    let input = try media.clip(
+      "in.mkv", frames: 6, width: 33, height: 17, codec: SyntheticMedia.lossless)
     let expected = (0..<6).map { SyntheticMedia.frame($0, width: 33, height: 17) }
     #expect(try readAll(input).map(\.rgb) == expected.map(\.rgb))
 
@@ -49,7 +53,8 @@ import Testing
   func frameFolderRoundTrip() throws {
     let media = try SyntheticMedia()
     defer { media.remove() }
-    let input = try media.clip("in.mkv", frames: 5, width: 20, height: 10, codec: SyntheticMedia.lossless)
+    let input = try media.clip(
+      "in.mkv", frames: 5, width: 20, height: 10, codec: SyntheticMedia.lossless)
     let folder = media.path("frames")
     let summary = try transcode(from: input, to: folder, transform: same)
     #expect(summary.framesWritten == 5)
@@ -88,7 +93,8 @@ import Testing
   func webmReencodesAudio() throws {
     let media = try SyntheticMedia()
     defer { media.remove() }
-    let input = try media.clip("in.mp4", frames: 6, width: 32, height: 32, audio: SyntheticMedia.sine(seconds: 0.25))
+    let input = try media.clip(
+      "in.mp4", frames: 6, width: 32, height: 32, audio: SyntheticMedia.sine(seconds: 0.25))
     let summary = try transcode(from: input, to: media.path("out.webm"), transform: same)
     let info = try MediaInfo.probe(media.path("out.webm"))
     #expect(info.codec == "vp9")

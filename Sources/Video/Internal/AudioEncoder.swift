@@ -17,7 +17,9 @@ final class AudioEncoder {
   let channels: Int
 
   /// Creates the encoder (`aac`, `libopus`, ...) and its stream; `startTime` is in seconds.
-  init(output: OutputFile, encoder name: String, sampleRate: Int, channels: Int, startTime: Double = 0) throws {
+  init(
+    output: OutputFile, encoder name: String, sampleRate: Int, channels: Int, startTime: Double = 0
+  ) throws {
     guard let found = avcodec_find_encoder_by_name(name) else {
       throw VideoError(
         function: "avcodec_find_encoder_by_name", path: output.path, code: cff_averror(EINVAL),
@@ -50,7 +52,8 @@ final class AudioEncoder {
 
   /// The encoder's rate closest to what we have: `rate` itself if allowed, else 48 kHz, else its first.
   static func rate(_ rate: Int, for name: String) -> Int {
-    guard let codec = avcodec_find_encoder_by_name(name), let rates = codec.pointee.supported_samplerates
+    guard let codec = avcodec_find_encoder_by_name(name),
+      let rates = codec.pointee.supported_samplerates
     else { return rate }
     var allowed: [Int] = []
     var index = 0
@@ -65,7 +68,8 @@ final class AudioEncoder {
       var index = 0
       while formats[index] != AV_SAMPLE_FMT_NONE { supported.append(formats[index]); index += 1 }
     }
-    for preferred in [AV_SAMPLE_FMT_FLTP, AV_SAMPLE_FMT_FLT, AV_SAMPLE_FMT_S16] where supported.contains(preferred) {
+    for preferred in [AV_SAMPLE_FMT_FLTP, AV_SAMPLE_FMT_FLT, AV_SAMPLE_FMT_S16]
+    where supported.contains(preferred) {
       return preferred
     }
     return supported.first ?? AV_SAMPLE_FMT_FLTP
@@ -80,7 +84,8 @@ final class AudioEncoder {
   /// Encodes what is left (padded with silence if the encoder needs whole frames) and flushes.
   func finish() throws {
     if !buffered[0].isEmpty {
-      let smallLast = codec.context.pointee.codec.pointee.capabilities & AV_CODEC_CAP_SMALL_LAST_FRAME != 0
+      let smallLast =
+        codec.context.pointee.codec.pointee.capabilities & AV_CODEC_CAP_SMALL_LAST_FRAME != 0
       let count = smallLast ? buffered[0].count : frameSize
       for channel in 0..<channels {
         buffered[channel] += [Float](repeating: 0, count: count - buffered[channel].count)
@@ -97,7 +102,8 @@ final class AudioEncoder {
     frame.pointer.pointee.nb_samples = Int32(count)
     frame.pointer.pointee.format = context.pointee.sample_fmt.rawValue
     frame.pointer.pointee.sample_rate = context.pointee.sample_rate
-    try check(av_channel_layout_copy(&frame.pointer.pointee.ch_layout, &context.pointee.ch_layout),
+    try check(
+      av_channel_layout_copy(&frame.pointer.pointee.ch_layout, &context.pointee.ch_layout),
       "av_channel_layout_copy", output.path)
     try check(av_frame_get_buffer(frame.pointer, 0), "av_frame_get_buffer", output.path)
     writeSamples(count: count, format: context.pointee.sample_fmt)

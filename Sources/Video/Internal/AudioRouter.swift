@@ -23,18 +23,22 @@ final class AudioRouter {
     held = preview ? [] : nil
     self.movie = movie
     let container = fileExtension(movie.file.path)
-    for stream in source.input.streams where stream.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO {
+    for stream in source.input.streams
+    where stream.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO {
       let index = stream.pointee.index
       let codec = String(cString: avcodec_get_name(stream.pointee.codecpar.pointee.codec_id))
       if movie.file.accepts(stream.pointee.codecpar.pointee.codec_id) {
         routes[index] = .copy(outputIndex: try movie.addCopy(of: stream))
       } else if let encoder = movie.audioEncoderName,
-        let transcoder = try? AudioTranscoder(stream: stream, output: movie.file, encoder: encoder, path: source.input.path)
+        let transcoder = try? AudioTranscoder(
+          stream: stream, output: movie.file, encoder: encoder, path: source.input.path)
       {
         routes[index] = .encode(transcoder)
-        warnings.append("audio stream \(index) (\(codec)) was re-encoded with \(encoder) for .\(container)")
+        warnings.append(
+          "audio stream \(index) (\(codec)) was re-encoded with \(encoder) for .\(container)")
       } else {
-        warnings.append("audio stream \(index) (\(codec)) was dropped: .\(container) cannot hold it")
+        warnings.append(
+          "audio stream \(index) (\(codec)) was dropped: .\(container) cannot hold it")
       }
     }
     source.otherPacket = { [unowned self] packet in try self.route(packet) }

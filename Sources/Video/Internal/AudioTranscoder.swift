@@ -14,7 +14,9 @@ final class AudioTranscoder {
   private var resampler: LinearResampler
   private let path: String
 
-  init(stream: UnsafeMutablePointer<AVStream>, output: OutputFile, encoder name: String, path: String) throws {
+  init(
+    stream: UnsafeMutablePointer<AVStream>, output: OutputFile, encoder name: String, path: String
+  ) throws {
     let parameters = stream.pointee.codecpar.pointee
     decoder = try Codec(decoding: stream, path: path)
     inputRate = Int(parameters.sample_rate)
@@ -64,13 +66,16 @@ final class AudioTranscoder {
       return (0..<count).map { i in
         let index = planar ? i : i * channels + channel
         switch packed {
-        case AV_SAMPLE_FMT_FLT: return plane.withMemoryRebound(to: Float.self, capacity: index + 1) { $0[index] }
+        case AV_SAMPLE_FMT_FLT:
+          return plane.withMemoryRebound(to: Float.self, capacity: index + 1) { $0[index] }
         case AV_SAMPLE_FMT_DBL:
           return Float(plane.withMemoryRebound(to: Double.self, capacity: index + 1) { $0[index] })
         case AV_SAMPLE_FMT_S16:
-          return Float(plane.withMemoryRebound(to: Int16.self, capacity: index + 1) { $0[index] }) / 32768
+          return Float(plane.withMemoryRebound(to: Int16.self, capacity: index + 1) { $0[index] })
+            / 32768
         case AV_SAMPLE_FMT_S32:
-          return Float(plane.withMemoryRebound(to: Int32.self, capacity: index + 1) { $0[index] }) / 2_147_483_648
+          return Float(plane.withMemoryRebound(to: Int32.self, capacity: index + 1) { $0[index] })
+            / 2_147_483_648
         default: return (Float(plane[index]) - 128) / 128  // U8
         }
       }
@@ -99,7 +104,8 @@ struct LinearResampler {
     while position + 1 < Double(signal[0].count) {
       let i = Int(position), fraction = Float(position - Double(i))
       for channel in signal.indices {
-        output[channel].append(signal[channel][i] * (1 - fraction) + signal[channel][i + 1] * fraction)
+        output[channel].append(
+          signal[channel][i] * (1 - fraction) + signal[channel][i + 1] * fraction)
       }
       position += step
     }

@@ -12,11 +12,13 @@ final class Codec {
   init(decoding stream: UnsafeMutablePointer<AVStream>, path: String) throws {
     let parameters = stream.pointee.codecpar!
     guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
-      throw VideoError(function: "avcodec_find_decoder", path: path, code: cff_averror_decoder_not_found())
+      throw VideoError(
+        function: "avcodec_find_decoder", path: path, code: cff_averror_decoder_not_found())
     }
     context = try Codec.allocate(codec, path)
     self.path = path
-    try check(avcodec_parameters_to_context(context, parameters), "avcodec_parameters_to_context", path)
+    try check(
+      avcodec_parameters_to_context(context, parameters), "avcodec_parameters_to_context", path)
     context.pointee.pkt_timebase = stream.pointee.time_base
     context.pointee.thread_count = 1
     try check(avcodec_open2(context, codec, nil), "avcodec_open2", path)

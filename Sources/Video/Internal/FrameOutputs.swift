@@ -31,7 +31,8 @@ final class MovieOutput: FrameOutput {
 
   /// Asks players to rotate the video clockwise by `degrees` (display matrix; for test fixtures).
   func setRotation(_ degrees: Int) throws {
-    try check(cff_set_stream_rotation(videoStream, Int32(degrees)), "av_stream_new_side_data", file.path)
+    try check(
+      cff_set_stream_rotation(videoStream, Int32(degrees)), "av_stream_new_side_data", file.path)
   }
 
   /// Frames encoded so far.
@@ -129,14 +130,16 @@ func encodeImage(_ frame: VideoFrame, format: ImageFormat, path: String) throws 
   try frame.copy(into: rgb)
   var source = rgb
   if pixelFormat != AV_PIX_FMT_RGB24 {
-    try Scaler().scale(rgb.pointer, into: converted, width: frame.width, height: frame.height, format: pixelFormat)
+    try Scaler().scale(
+      rgb.pointer, into: converted, width: frame.width, height: frame.height, format: pixelFormat)
     source = converted
   }
   source.pointer.pointee.pts = 0
   _ = try codec.send(frame: source.pointer)
   _ = try codec.send(frame: nil)
   guard try codec.receive(packet: packet) == .ready, let data = packet.pointer.pointee.data else {
-    throw VideoError(function: "avcodec_receive_packet", path: path, code: cff_averror_invaliddata())
+    throw VideoError(
+      function: "avcodec_receive_packet", path: path, code: cff_averror_invaliddata())
   }
   return Array(UnsafeBufferPointer(start: data, count: Int(packet.pointer.pointee.size)))
 }

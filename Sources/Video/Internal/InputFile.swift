@@ -13,7 +13,8 @@ final class InputFile {
     for (key, value) in options { av_dict_set(&dictionary, key, value, 0) }
     let inputFormat = format.flatMap { av_find_input_format($0) }
     var opened: UnsafeMutablePointer<AVFormatContext>? = nil
-    try check(avformat_open_input(&opened, path, inputFormat, &dictionary), "avformat_open_input", path)
+    try check(
+      avformat_open_input(&opened, path, inputFormat, &dictionary), "avformat_open_input", path)
     guard let opened else {
       throw VideoError(function: "avformat_open_input", path: path, code: FF.outOfMemory)
     }

@@ -24,5 +24,9 @@ enum FFmpegLog {
   static func silence() { _ = installed }
 
   /// Returns and clears the last error line FFmpeg logged, if any.
-  static func takeLastError() -> String? { lastError.withLock { line in defer { line = nil }; return line } }
+  static func takeLastError() -> String? {
+    lastError.withLock { line in
+      defer { line = nil }; return line
+    }
+  }
 }

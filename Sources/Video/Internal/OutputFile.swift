@@ -15,7 +15,9 @@ final class OutputFile {
   init(path: String) throws {
     FFmpegLog.silence()
     var created: UnsafeMutablePointer<AVFormatContext>? = nil
-    try check(avformat_alloc_output_context2(&created, nil, nil, path), "avformat_alloc_output_context2", path)
+    try check(
+      avformat_alloc_output_context2(&created, nil, nil, path), "avformat_alloc_output_context2",
+      path)
     guard let created else {
       throw VideoError(function: "avformat_alloc_output_context2", path: path, code: FF.outOfMemory)
     }

@@ -39,8 +39,9 @@ struct PartialOutput {
   func commit() throws {
     var replaced: String? = nil
     if isDirectory && FileManager.default.fileExists(atPath: finalPath) {
-      replaced = temporaryPath + ".old"
-      if rename(finalPath, replaced!) != 0 {
+      let old = temporaryPath + ".old"
+      replaced = old
+      if rename(finalPath, old) != 0 {
         throw VideoError(function: "rename", path: finalPath, code: cff_averror(errno))
       }
     }

@@ -7,7 +7,9 @@ enum PathKind: Equatable {
 
   init(_ path: String) {
     var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    {
       self = .directory
     } else if isPrintfPattern(path) {
       self = .pattern
@@ -35,9 +37,11 @@ func naturallySortedImages(in directory: String) throws -> [String] {
   do { names = try FileManager.default.contentsOfDirectory(atPath: directory) } catch {
     throw VideoError(function: "opendir", path: directory, code: cff_averror(ENOENT))
   }
-  return names.filter { !$0.hasPrefix(".") && DirectorySource.imageExtensions.contains(fileExtension($0)) }
-    .sorted { naturalOrder($0, $1) }
-    .map { (directory as NSString).appendingPathComponent($0) }
+  return names.filter {
+    !$0.hasPrefix(".") && DirectorySource.imageExtensions.contains(fileExtension($0))
+  }
+  .sorted { naturalOrder($0, $1) }
+  .map { (directory as NSString).appendingPathComponent($0) }
 }
 
 /// `frame2.png` < `frame10.png`: digit runs compare by value, other text case-insensitively;
@@ -71,8 +75,11 @@ private func naturalChunks(_ name: String) -> [NaturalChunk] {
     run = ""
   }
   for character in name {
-    if character.isASCII && character.isNumber != runIsDigits { flush(); runIsDigits.toggle() }
-    else if !character.isASCII && runIsDigits { flush(); runIsDigits = false }
+    if character.isASCII && character.isNumber != runIsDigits {
+      flush(); runIsDigits.toggle()
+    } else if !character.isASCII && runIsDigits {
+      flush(); runIsDigits = false
+    }
     run.append(character)
   }
   flush()

@@ -39,7 +39,9 @@ final class MediaSource: PictureSource {
   private var decodedCount = 0
   private var failedPackets = 0
 
-  init(path: String, kind: MediaInfo.Kind, format: String? = nil, options: [String: String] = [:]) throws {
+  init(path: String, kind: MediaInfo.Kind, format: String? = nil, options: [String: String] = [:])
+    throws
+  {
     input = try InputFile(path: path, format: format, options: options)
     packet = try Packet()
     frame = try Frame()
@@ -71,7 +73,9 @@ final class MediaSource: PictureSource {
   /// Reads on without decoding video, handing other packets to `otherPacket`, while `wanted()`.
   func readOtherPackets(while wanted: () -> Bool) throws {
     while wanted(), try readPacket() {
-      if packet.pointer.pointee.stream_index != stream.pointee.index { try otherPacket?(packet.pointer) }
+      if packet.pointer.pointee.stream_index != stream.pointee.index {
+        try otherPacket?(packet.pointer)
+      }
     }
   }
 

@@ -19,7 +19,9 @@ struct VideoCodec: Sendable, Equatable {
     case "webm":
       return VideoCodec(
         name: "libvpx-vp9", pixelFormat: AV_PIX_FMT_YUV420P,
-        options: ["crf": "\(crf ?? 32)", "b": "0", "deadline": "good", "cpu-used": "4", "row-mt": "0"])
+        options: [
+          "crf": "\(crf ?? 32)", "b": "0", "deadline": "good", "cpu-used": "4", "row-mt": "0",
+        ])
     default:
       return nil
     }
@@ -52,7 +54,8 @@ final class VideoEncoder {
     let (width, height) =
       settings.needsEvenSize ? (max(2, width & ~1), max(2, height & ~1)) : (width, height)
     let globalHeader = output.needsGlobalHeader
-    codec = try Codec(encoder: settings.name, path: output.path, options: settings.options) { context in
+    codec = try Codec(encoder: settings.name, path: output.path, options: settings.options) {
+      context in
       context.pointee.width = Int32(width)
       context.pointee.height = Int32(height)
       context.pointee.pix_fmt = settings.pixelFormat
@@ -83,7 +86,8 @@ final class VideoEncoder {
   func encode(_ frame: VideoFrame, pts: Int64, duration: Int64) throws {
     try frame.copy(into: rgb)
     try scaler.scale(
-      rgb.pointer, into: converted, width: width, height: height, format: codec.context.pointee.pix_fmt)
+      rgb.pointer, into: converted, width: width, height: height,
+      format: codec.context.pointee.pix_fmt)
     converted.pointer.pointee.pts = pts
     durations[pts] = duration
     frameCount += 1
@@ -100,7 +104,8 @@ final class VideoEncoder {
   private func drain() throws {
     while try codec.receive(packet: packet) == .ready {
       packet.pointer.pointee.stream_index = stream.pointee.index
-      if packet.pointer.pointee.duration <= 0, let duration = durations[packet.pointer.pointee.pts] {
+      if packet.pointer.pointee.duration <= 0, let duration = durations[packet.pointer.pointee.pts]
+      {
         packet.pointer.pointee.duration = duration
       }
       durations[packet.pointer.pointee.pts] = nil

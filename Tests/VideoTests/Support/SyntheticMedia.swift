@@ -68,7 +68,8 @@ struct SyntheticMedia {
     let output = path(name)
     var options = TranscodeOptions(preset: "ultrafast")
     options.videoCodec = codec
-    let writer = try VideoWriter(to: output, frameRate: fps, audio: audio, options: options, rotation: rotation)
+    let writer = try VideoWriter(
+      to: output, frameRate: fps, audio: audio, options: options, rotation: rotation)
     for i in 0..<frames {
       let time = times?[i] ?? Double(i) / fps
       try writer.append(SyntheticMedia.frame(i, width: width, height: height, time: time))
@@ -78,7 +79,9 @@ struct SyntheticMedia {
   }
 
   /// A folder of PNG frames with the given file names (frame `i` for `names[i]`).
-  func frameFolder(_ name: String, names: [String], width: Int = 16, height: Int = 12) throws -> String {
+  func frameFolder(_ name: String, names: [String], width: Int = 16, height: Int = 12) throws
+    -> String
+  {
     let folder = path(name)
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     for (i, file) in names.enumerated() {
@@ -92,8 +95,11 @@ struct SyntheticMedia {
     let track = SyntheticMedia.sine(seconds: seconds, channels: 1)
     let samples = track.samples[0].map { Int16($0 * 32767) }
     var bytes = [UInt8]()
-    func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
-    bytes += Array("RIFF".utf8); append(UInt32(36 + samples.count * 2)); bytes += Array("WAVEfmt ".utf8)
+    func append<T: FixedWidthInteger>(_ value: T) {
+      withUnsafeBytes(of: value.littleEndian) { bytes += $0 }
+    }
+    bytes += Array("RIFF".utf8); append(UInt32(36 + samples.count * 2));
+    bytes += Array("WAVEfmt ".utf8)
     append(UInt32(16)); append(UInt16(1)); append(UInt16(1)); append(UInt32(track.sampleRate))
     append(UInt32(track.sampleRate * 2)); append(UInt16(2)); append(UInt16(16))
     bytes += Array("data".utf8); append(UInt32(samples.count * 2))

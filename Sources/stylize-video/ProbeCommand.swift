@@ -24,7 +24,7 @@ struct Probe: ParsableCommand {
     let info = try MediaInfo.probe(input, frameRate: frameRate)
     if json {
       let encoder = JSONEncoder()
-      encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+      encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
       print(String(decoding: try encoder.encode(info), as: UTF8.self))
     } else {
       print(info)

@@ -65,6 +65,8 @@ import Testing
     while try reader.nextFrame() != nil { count += 1 }
     #expect(count > 0 && count < 30)
     #expect(!reader.warnings.isEmpty)
+    let warnings = reader.warnings
+    #expect(try reader.nextFrame() == nil && reader.warnings == warnings)  // stays finished
     let summary = try transcode(from: path, to: media.path("rescued.mp4"), transform: same)
     #expect(summary.framesWritten == count)
     #expect(summary.warnings.contains { $0.contains("could be decoded") }, "\(summary.warnings)")

@@ -35,6 +35,7 @@ final class MediaSource: PictureSource {
   private let packet: Packet
   private let frame: Frame
   private var draining = false
+  private var finished = false
   private var lastPTS: Int64?
   private var decodedCount = 0
   private var failedPackets = 0
@@ -54,6 +55,7 @@ final class MediaSource: PictureSource {
   var startPTS: Int64 { stream.pointee.start_time == FF.noPTS ? 0 : stream.pointee.start_time }
 
   func nextPicture() throws -> Picture? {
+    if finished { return nil }
     while true {
       if try receive() == .ready { return timed(frame.pointer) }
       if draining { return finish() }
@@ -109,7 +111,7 @@ final class MediaSource: PictureSource {
       warnings.append(
         "only \(decodedCount) of \(info.frameCount) frames of '\(input.path)' could be decoded")
     }
-    draining = false
+    finished = true
     return nil
   }
 

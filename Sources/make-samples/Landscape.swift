@@ -58,7 +58,9 @@ struct Landscape {
     // front to back: the first surface the ray hits wins
     for (index, range) in ranges.enumerated().reversed() {
       let x = u + pan * (1 - range.depth) * 2.5 + range.seed
-      let ridge = range.base - range.amplitude * (noise.fractal(x * range.frequency, range.seed, octaves: 6) - 0.5) * 2
+      let ridge =
+        range.base - range.amplitude
+        * (noise.fractal(x * range.frequency, range.seed, octaves: 6) - 0.5) * 2
       if index == 1, let balloon = balloon(u: u, v: v, time: time) { return balloon }
       if v >= ridge { return ground(range, x: x, v: v, ridge: ridge, sky: sky, near: index == 3) }
     }
@@ -73,14 +75,18 @@ struct Landscape {
     return mix(color, rgb(0xFFFFFF), max(0, cloud - 0.55) * 2.2 * (1 - v))
   }
 
-  private func ground(_ range: Range, x: Float, v: Float, ridge: Float, sky: SIMD3<Float>, near: Bool) -> SIMD3<Float> {
+  private func ground(
+    _ range: Range, x: Float, v: Float, ridge: Float, sky: SIMD3<Float>, near: Bool
+  ) -> SIMD3<Float> {
     let below = v - ridge
     let grain = texture.fractal(x * 40, v * 40 / (1.2 - range.depth), octaves: 4)
     var color = range.color * (0.75 + 0.5 * grain) * (1 - 0.35 * min(1, below * 4))
     if near {
       // a meadow with flowers and trees whose trunks stand on the ridge line
       let flower = texture.lattice(Int(x * 300), Int(v * 300))
-      if flower > 0.985 { color = mix(rgb(0xF2D64B), rgb(0xE0507A), texture.lattice(Int(x * 300), 7)) }
+      if flower > 0.985 {
+        color = mix(rgb(0xF2D64B), rgb(0xE0507A), texture.lattice(Int(x * 300), 7))
+      }
       let cell = Int((x * 14).rounded(.down)), local = x * 14 - Float(cell)
       if noise.lattice(cell, 3) > 0.55 {
         let crown = 0.1 + 0.05 * noise.lattice(cell, 4)
@@ -105,7 +111,8 @@ struct Landscape {
     }
     let basket = SIMD2(d.x / 0.022, (d.y - radius * 1.45) / 0.02)
     if abs(basket.x) < 1 && abs(basket.y) < 1 { return rgb(0x6B4226) }
-    let rope = d.y > radius && d.y < radius * 1.35 && abs(abs(d.x) - 0.018 * (1.35 - d.y / radius)) < 0.0025
+    let rope =
+      d.y > radius && d.y < radius * 1.35 && abs(abs(d.x) - 0.018 * (1.35 - d.y / radius)) < 0.0025
     return rope ? rgb(0x3B2A1A) : nil
   }
 }

@@ -5,7 +5,8 @@ struct Noise {
 
   /// A pseudo-random value in 0..<1 for an integer lattice point (a small integer hash).
   func lattice(_ x: Int, _ y: Int) -> Float {
-    var h = UInt32(truncatingIfNeeded: x &* 374_761_393 &+ y &* 668_265_263) &+ seed &* 2_654_435_761
+    var h =
+      UInt32(truncatingIfNeeded: x &* 374_761_393 &+ y &* 668_265_263) &+ seed &* 2_654_435_761
     h = (h ^ (h >> 13)) &* 1_274_126_177
     h ^= h >> 16
     return Float(h & 0xFFFFFF) / Float(0x1000000)
@@ -27,7 +28,8 @@ struct Noise {
     var sum: Float = 0, amplitude: Float = 1, frequency: Float = 1, total: Float = 0
     for octave in 0..<octaves {
       // offset each octave so lattice points of different octaves don't line up
-      sum += amplitude * value(x * frequency + Float(octave) * 17.3, y * frequency - Float(octave) * 9.1)
+      sum +=
+        amplitude * value(x * frequency + Float(octave) * 17.3, y * frequency - Float(octave) * 9.1)
       total += amplitude
       amplitude *= 0.5
       frequency *= 2

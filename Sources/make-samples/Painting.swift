@@ -31,7 +31,8 @@ struct Painting {
         let pick = region * Float(palette.count + 1) - 1 + (dabs.lattice(x / 4, y / 4) - 0.5) * 1.8
         let index = min(max(Int(pick.rounded()), 0), palette.count - 1)
         paint[y * n + x] = palette[index]
-        bristle[y * n + x] = 0.4 * dabs.lattice(x + 1000, y) + 0.6 * dabs.lattice(x / 5 + 2000, y / 5)
+        bristle[y * n + x] =
+          0.4 * dabs.lattice(x + 1000, y) + 0.6 * dabs.lattice(x / 5 + 2000, y / 5)
       }
     }
     var pixels = [UInt8](repeating: 0, count: n * n * 3)

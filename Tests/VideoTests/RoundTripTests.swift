@@ -1,4 +1,5 @@
 import Foundation
+import CFFmpeg
 import Testing
 
 @testable import Video
@@ -119,5 +120,39 @@ import Testing
     #expect(meanAbsDifference(jpeg, frame) < 8)
     try transcode(from: media.path("a.png"), to: media.path("b.png"), transform: same)
     #expect(try readAll(media.path("b.png")).first?.rgb == frame.rgb)
+  }
+}
+
+@Suite struct ContainerTests {
+  /// Encoders FFmpeg would pick for other containers (we only write mp4/mov/mkv/webm ourselves).
+  static let cases: [(name: String, codec: VideoCodec?)] = [
+    ("in.mov", nil), ("in.mkv", nil),
+    ("in.avi", VideoCodec(name: "mjpeg", pixelFormat: AV_PIX_FMT_YUVJ420P, options: [:])),
+    ("in.gif", VideoCodec(name: "gif", pixelFormat: AV_PIX_FMT_RGB8, options: [:])),
+  ]
+
+  @Test("any container FFmpeg demuxes can be read", arguments: cases)
+  func readsContainer(_ name: String, _ codec: VideoCodec?) throws {
+    let media = try SyntheticMedia()
+    defer { media.remove() }
+    let input = try media.clip(name, frames: 10, width: 48, height: 32, fps: 10, codec: codec)
+    let frames = try readAll(input)
+    #expect(frames.count == 10)
+    #expect(frames.allSatisfy { $0.width == 48 && $0.height == 32 })
+    #expect(abs((frames.last?.time ?? 0) - 0.9) < 0.011)
+    try transcode(from: input, to: media.path("out.mp4"), transform: same)
+    #expect(try MediaInfo.probe(media.path("out.mp4")).frameCount == 10)
+  }
+
+  @Test("mp4 output is fast-start: the index comes before the media data")
+  func fastStart() throws {
+    let media = try SyntheticMedia()
+    defer { media.remove() }
+    let input = try media.clip("in.mkv", frames: 5)
+    try transcode(from: input, to: media.path("out.mp4"), transform: same)
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: media.path("out.mp4")))
+    let moov = try #require(bytes.firstRange(of: Data("moov".utf8)))
+    let mdat = try #require(bytes.firstRange(of: Data("mdat".utf8)))
+    #expect(moov.lowerBound < mdat.lowerBound)
   }
 }

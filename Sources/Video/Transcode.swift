@@ -114,7 +114,6 @@ enum OutputTarget {
 struct TranscodeSession {
   private let reader: VideoReader
   private let output: FrameOutput
-  private let movie: MovieOutput?
   private var audio: AudioRouter?
   private(set) var warnings: [String] = []
 
@@ -123,15 +122,12 @@ struct TranscodeSession {
     switch target {
     case .folder:
       output = FrameFolderOutput(directory: path)
-      movie = nil
     case .image(let format):
       output = ImageOutput(path: path, format: format)
-      movie = nil
     case .movie(let codec):
       let movie = try MovieOutput(
         path: path, codec: codec, timeBase: reader.source.timeBase,
         frameRate: av_d2q(reader.info.frameRate.value, 100_000))
-      self.movie = movie
       output = movie
       if let source = reader.source as? MediaSource {
         let router = try AudioRouter(source: source, movie: movie, preview: preview)
@@ -160,11 +156,7 @@ struct TranscodeSession {
         function: "avcodec_receive_frame", path: reader.info.path, code: cff_averror_invaliddata(),
         message: "no video frame could be decoded")
     }
-    if let movie {
-      try movie.finish()
-    } else {
-      try output.finish()
-    }
+    try output.finish()
     warnings += reader.warnings
     if output is ImageOutput && reader.info.frameCount > 1 {
       warnings.append(

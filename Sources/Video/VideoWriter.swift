@@ -24,9 +24,10 @@ public struct AudioTrack: Sendable, Equatable {
 public final class VideoWriter {
   /// Where the finished output goes.
   public let path: String
+  /// Things the caller should know, e.g. that the audio track could not be written.
+  public private(set) var warnings: [String] = []
   private let partial: PartialOutput
   private let output: FrameOutput
-  private let movie: MovieOutput?
   private let audio: AudioEncoder?
   private let track: AudioTrack?
   private var audioWritten = 0
@@ -67,7 +68,6 @@ public final class VideoWriter {
           path: partial.temporaryPath, codec: codec,
           timeBase: AVRational(num: 1, den: Int32(ticksPerSecond)),
           frameRate: av_d2q(frameRate, 100_000))
-        self.movie = movie
         output = movie
         if rotation != 0 { try movie.setRotation(rotation) }
         if let audio, let name = movie.audioEncoderName {
@@ -77,10 +77,13 @@ public final class VideoWriter {
             channels: audio.samples.count)
         } else {
           self.audio = nil
+          if audio != nil {
+            warnings.append("no audio encoder for .\(fileExtension(path)): audio dropped")
+          }
         }
       } else {
-        movie = nil
         self.audio = nil
+        if audio != nil { warnings.append("a frame folder holds no audio: audio dropped") }
         output = FrameFolderOutput(directory: partial.temporaryPath)
       }
     } catch {

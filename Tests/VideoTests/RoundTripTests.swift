@@ -1,5 +1,5 @@
-import Foundation
 import CFFmpeg
+import Foundation
 import Testing
 
 @testable import Video

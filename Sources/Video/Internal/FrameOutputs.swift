@@ -65,18 +65,14 @@ final class MovieOutput: FrameOutput {
     try encoder?.encode(frame, pts: pts, duration: duration)
   }
 
-  /// Flushes the video encoder; audio must be finished before `finish()` writes the trailer.
-  func finishVideo() throws {
+  /// Flushes the video encoder and writes the trailer; finish the audio streams first.
+  func finish() throws {
     guard let encoder else {
       throw VideoError(
         function: "avcodec_send_frame", path: file.path, code: cff_averror_invaliddata(),
         message: "no video frame to write")
     }
     try encoder.finish()
-  }
-
-  func finish() throws {
-    try finishVideo()
     try file.finish()
   }
 }

@@ -11,7 +11,8 @@ public struct VideoFrame: Sendable, Equatable {
 
   /// Creates a frame; `rgb` must hold exactly `width * height * 3` bytes.
   public init(width: Int, height: Int, rgb: [UInt8], time: Double = 0) {
-    precondition(width > 0 && height > 0, "VideoFrame needs a positive size, got \(width)x\(height)")
+    precondition(
+      width > 0 && height > 0, "VideoFrame needs a positive size, got \(width)x\(height)")
     precondition(
       rgb.count == width * height * 3,
       "VideoFrame \(width)x\(height) needs \(width * height * 3) RGB bytes, got \(rgb.count)")

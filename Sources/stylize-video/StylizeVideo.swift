@@ -6,7 +6,8 @@ import Video
 struct StylizeVideo: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "stylize-video",
-    abstract: "Give a video, a folder of frames or an image the look of a painting.")
+    abstract: "Give a video, a folder of frames or an image the look of a painting.",
+    subcommands: [Probe.self])
 
   mutating func run() throws {
     print("stylize-video: nothing to do yet")

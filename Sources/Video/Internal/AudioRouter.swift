@@ -1,0 +1,82 @@
+import CFFmpeg
+
+/// Sends each input audio stream to the movie: copied, re-encoded, or dropped with a warning.
+final class AudioRouter {
+  private enum Route {
+    case copy(outputIndex: Int32)
+    case encode(AudioTranscoder)
+  }
+
+  private let source: MediaSource
+  private let movie: MovieOutput
+  private var routes: [Int32: Route] = [:]
+  /// Streams that reached the preview's end (no more packets wanted).
+  private var done: Set<Int32> = []
+  private var end: Double?
+  /// For previews: packets wait here until the cut time is known.
+  private var held: [Packet]?
+  private(set) var warnings: [String] = []
+
+  /// `preview`: hold the audio until `finish(cutAt:)` tells where the last frame ends.
+  init(source: MediaSource, movie: MovieOutput, preview: Bool) throws {
+    self.source = source
+    held = preview ? [] : nil
+    self.movie = movie
+    let container = fileExtension(movie.file.path)
+    for stream in source.input.streams
+    where stream.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO {
+      let index = stream.pointee.index
+      let codec = String(cString: avcodec_get_name(stream.pointee.codecpar.pointee.codec_id))
+      if movie.file.accepts(stream.pointee.codecpar.pointee.codec_id) {
+        routes[index] = .copy(outputIndex: try movie.addCopy(of: stream))
+      } else if let encoder = movie.audioEncoderName,
+        let transcoder = try? AudioTranscoder(
+          stream: stream, output: movie.file, encoder: encoder, path: source.input.path)
+      {
+        routes[index] = .encode(transcoder)
+        warnings.append(
+          "audio stream \(index) (\(codec)) was re-encoded with \(encoder) for .\(container)")
+      } else {
+        warnings.append(
+          "audio stream \(index) (\(codec)) was dropped: .\(container) cannot hold it")
+      }
+    }
+    source.otherPacket = { [unowned self] packet in try self.route(packet) }
+  }
+
+  /// Sends the remaining audio (up to `end` seconds, if given) and flushes the encoders.
+  func finish(cutAt end: Double?) throws {
+    self.end = end
+    let waiting = held ?? []
+    held = nil
+    for packet in waiting { try route(packet.pointer) }
+    if end != nil {
+      try source.readOtherPackets { [unowned self] in self.done.count < self.routes.count }
+    }
+    for case .encode(let transcoder) in routes.values { try transcoder.finish(until: end) }
+  }
+
+  private func route(_ packet: UnsafeMutablePointer<AVPacket>) throws {
+    let index = packet.pointee.stream_index
+    guard let route = routes[index], !done.contains(index) else { return }
+    if held != nil {
+      held?.append(try Packet(referencing: packet))
+      return
+    }
+    let stream = source.input.context.pointee.streams[Int(index)]!
+    if let end, packet.pointee.pts != FF.noPTS {
+      let start = stream.pointee.start_time == FF.noPTS ? 0 : stream.pointee.start_time
+      if Double(packet.pointee.pts - start) * av_q2d(stream.pointee.time_base) >= end {
+        done.insert(index)
+        return
+      }
+    }
+    switch route {
+    case .copy(let outputIndex):
+      packet.pointee.stream_index = outputIndex
+      try movie.file.write(packet, timeBase: stream.pointee.time_base)
+    case .encode(let transcoder):
+      try transcoder.decode(packet, until: end)
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+@testable import Video
+
+@Suite struct OutputSafetyTests {
+  @Test("an existing output is refused unless overwrite is set")
+  func existingOutput() throws {
+    let media = try SyntheticMedia()
+    defer { media.remove() }
+    let input = try media.clip("in.mp4", frames: 3)
+    let output = media.path("out.mp4")
+    try Data("keep me".utf8).write(to: URL(fileURLWithPath: output))
+    #expect(throws: VideoError.self) { try transcode(from: input, to: output, transform: same) }
+    do { try transcode(from: input, to: output, transform: same) } catch let error as VideoError {
+      #expect(error.function == "open" && error.description.contains(output))
+    }
+    #expect(try String(contentsOfFile: output, encoding: .utf8) == "keep me")
+
+    try transcode(
+      from: input, to: output, options: TranscodeOptions(overwrite: true), transform: same)
+    #expect(try MediaInfo.probe(output).frameCount == 3)
+
+    let folder = try media.frameFolder("frames", names: ["old.png"])
+    #expect(throws: VideoError.self) { try transcode(from: input, to: folder, transform: same) }
+    try transcode(
+      from: input, to: folder, options: TranscodeOptions(overwrite: true), transform: same)
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [
+        "00001.png", "00002.png", "00003.png",
+      ])
+  }
+
+  @Test(
+    "a failed write leaves no partial file, and the input untouched",
+    arguments: ["out.mp4", "frames"])
+  func noPartialFile(output name: String) throws {
+    let media = try SyntheticMedia()
+    defer { media.remove() }
+    let input = try media.clip("in.mp4", frames: 10)
+    let before = try Data(contentsOf: URL(fileURLWithPath: input))
+    struct Stop: Error {}
+    #expect(throws: Stop.self) {
+      try transcode(from: input, to: media.path(name)) { frame, index in
+        if index == 5 { throw Stop() }
+        return frame
+      }
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: media.directory.path) == ["in.mp4"])
+    #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
+  }
+
+  @Test("the input cannot be the output")
+  func outputIsInput() throws {
+    let media = try SyntheticMedia()
+    defer { media.remove() }
+    let input = try media.clip("in.mp4", frames: 2)
+    #expect(throws: VideoError.self) {
+      try transcode(
+        from: input, to: input, options: TranscodeOptions(overwrite: true), transform: same)
+    }
+    #expect(try MediaInfo.probe(input).frameCount == 2)
+  }
+}

@@ -110,6 +110,9 @@ public final class VGG19 {
 
   static let channelsOfDepth = [64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512]
 
+  /// The deepest layer the last forward pass computed, nil before the first.
+  var deepestComputedLayer: Layer? { workspace.flatMap { Layer(depth: $0.forwardDepth) } }
+
   /// The number of channels of `layer`'s activations.
   public func channels(at layer: Layer) -> Int { convolutions[layer.depth].outChannels }
 

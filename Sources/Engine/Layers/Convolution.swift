@@ -78,14 +78,15 @@ struct ShiftedConvolution {
     let rowStride = input.rowStride, plane = input.planeStride
     let pixels = input.height * rowStride - 2  // n = 0 ..< pixels covers every interior pixel
     let halo = 2 * rowStride + 2  // how far the taps reach past n
-    let rows: Int
+    // Rows of scratch per stripe, and how far past the stripe each row reaches.
+    let (rows, reach): (Int, Int)
     switch strategy {
-    case .nineShifts: rows = m
-    case .threeShifts: rows = 3 * c
-    case .im2col: rows = 9 * c
-    case .gather: rows = 9 * m
+    case .nineShifts: (rows, reach) = (m, 0)  // no scratch; bounds the output slab instead
+    case .threeShifts: (rows, reach) = (3 * c, 2 * rowStride)
+    case .im2col: (rows, reach) = (9 * c, 0)
+    case .gather: (rows, reach) = (9 * m, halo)
     }
-    let stripe = max(min(256, pixels), min(pixels, stripeBudget / rows - halo))
+    let stripe = max(1, min(pixels, max(64, stripeBudget / rows - reach)))
     let source = input.base, target = output.base + rowStride + 1
     packed.withUnsafeBufferPointer { packedBuffer in
       guard let weights = packedBuffer.baseAddress else { return }

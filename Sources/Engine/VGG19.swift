@@ -64,6 +64,8 @@ public final class VGG19 {
   let convolutions: [ConvolutionLayer]
   private var workspace: Workspace?
   private let scratch = Scratch()
+  /// When set, `forward` and `backward` add each layer's seconds here (for `Benchmark`).
+  var profile: LayerProfile?
 
   /// Loads the quantised Caffe weights; checks the file's SHA-256 unless `verifyChecksum` is false.
   /// - Throws: `WeightsError` when the file is missing, differs, or is not in the expected layout.
@@ -133,6 +135,7 @@ public final class VGG19 {
       workspace = Workspace(height: height, width: width, channels: convolutions.map(\.outChannels))
     }
     guard let workspace else { return [:] }
+    profile?.start()
     workspace.input.load(image)
     var captured: [Layer: Tensor] = [:]
     let pool = PoolingLayer(kind: pooling == .max ? .max : .average)
@@ -146,7 +149,8 @@ public final class VGG19 {
       }
       let output = workspace.activation(layer)
       convolutions[layer.depth].forward(input, into: output, scratch: scratch)
-      if layers.contains(layer) { captured[layer] = output.tensor() }
+      if layers.contains(layer) { captured[layer] = workspace.capture(layer) }
+      profile?.lap(forward: layer)
     }
     workspace.forwardDepth = deepest.depth
     return captured
@@ -162,20 +166,22 @@ public final class VGG19 {
     precondition(deepest.depth <= workspace.forwardDepth, "the last forward pass stopped before \(deepest)")
     let pool = PoolingLayer(kind: pooling == .max ? .max : .average)
     workspace.activationGradient(deepest).zero()
+    profile?.start()
     for layer in Layer.allCases[0...deepest.depth].reversed() {
       let gradient = workspace.activationGradient(layer)
-      if let tap = gradients[layer] { gradient.add(tap) }
       let previous = Layer(depth: layer.depth - 1)
       let inputGradient =
         layer.followsPooling
         ? workspace.pooledGradient(before: layer)
         : previous.map { workspace.activationGradient($0) } ?? workspace.inputGradient
       convolutions[layer.depth].backward(
-        gradient, activation: workspace.activation(layer), into: inputGradient, scratch: scratch)
+        gradient, activation: workspace.activation(layer), adding: gradients[layer], into: inputGradient,
+        scratch: scratch)
       if layer.followsPooling, let previous {
         pool.backward(
           inputGradient, into: workspace.activationGradient(previous), choices: workspace.choices(before: layer))
       }
+      profile?.lap(backward: layer)
     }
     return workspace.inputGradient.tensor()
   }

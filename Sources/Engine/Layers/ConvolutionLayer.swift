@@ -43,12 +43,13 @@ struct ConvolutionLayer {
   }
 
   /// The gradient with respect to the input, given the gradient with respect to the ReLU's output
-  /// (`gradient`, masked in place) and that output (`activation`).
-  // gradient, activation (outC, H+2, W+2); inputGradient (inC, H+2, W+2), interior overwritten
+  /// (`gradient`, masked in place, plus `tap` if given) and that output (`activation`).
+  // gradient, activation (outC, H+2, W+2); tap (outC, H, W); inputGradient (inC, H+2, W+2), interior overwritten
   func backward(
-    _ gradient: PaddedPlanes, activation: PaddedPlanes, into inputGradient: PaddedPlanes, scratch: Scratch
+    _ gradient: PaddedPlanes, activation: PaddedPlanes, adding tap: Tensor? = nil,
+    into inputGradient: PaddedPlanes, scratch: Scratch
   ) {
-    reluBackward(gradient, activation: activation)
+    reluBackward(gradient, activation: activation, adding: tap)
     backwardKernel.apply(gradient, into: inputGradient, scratch: scratch)
   }
 }

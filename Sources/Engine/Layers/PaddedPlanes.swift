@@ -89,16 +89,27 @@ final class PaddedPlanes {
 
   /// The interior as a (C, H, W) tensor.
   func tensor() -> Tensor {
-    var scalars = [Float](repeating: 0, count: channels * height * width)
-    scalars.withUnsafeMutableBufferPointer { target in
-      guard let target = target.baseAddress else { return }
-      for c in 0..<channels {
-        for y in 0..<height {
-          (target + (c * height + y) * width)
-            .update(from: base + c * planeStride + (y + 1) * rowStride + 1, count: width)
+    var tensor = Tensor(shape: [channels, height, width])
+    copyInterior(into: &tensor)
+    return tensor
+  }
+
+  /// Copies the interior into `tensor`, (C, H, W); in place when its storage is not shared,
+  /// which saves the page faults of a fresh allocation on every pass.
+  func copyInterior(into tensor: inout Tensor) {
+    precondition(tensor.shape == [channels, height, width], "expected \([channels, height, width]), got \(tensor.shape)")
+    let (height, width, rowStride, planeStride, base) = (height, width, rowStride, planeStride, base)
+    tensor.scalars.withUnsafeMutableBufferPointer { buffer in
+      guard let start = buffer.baseAddress else { return }
+      nonisolated(unsafe) let target = start
+      parallelChunks(0..<channels) { chunk in
+        for c in chunk {
+          for y in 0..<height {
+            (target + (c * height + y) * width)
+              .update(from: base + c * planeStride + (y + 1) * rowStride + 1, count: width)
+          }
         }
       }
     }
-    return Tensor(shape: [channels, height, width], scalars: scalars)
   }
 }

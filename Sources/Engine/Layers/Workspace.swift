@@ -14,6 +14,7 @@ final class Workspace {
   private var pooledPlanes: [PaddedPlanes?]
   private var pooledGradients: [PaddedPlanes?]
   private var maxChoices: [UnsafeMutablePointer<UInt8>?]
+  private var taps: [VGG19.Layer: Tensor] = [:]
 
   init(height: Int, width: Int, channels: [Int]) {
     self.height = height
@@ -45,6 +46,16 @@ final class Workspace {
   /// The ReLU output of `layer`.
   func activation(_ layer: VGG19.Layer) -> PaddedPlanes {
     planes(&activations, layer.depth, channels: channels[layer.depth], size: size(of: layer))
+  }
+
+  /// A copy of `activation(layer)` as a tensor. Reuses the tensor of the previous pass when
+  /// the caller no longer holds it (copy-on-write decides), so steady state allocates nothing.
+  func capture(_ layer: VGG19.Layer) -> Tensor {
+    let planes = activation(layer)
+    var tensor = taps.removeValue(forKey: layer) ?? Tensor(shape: [planes.channels, planes.height, planes.width])
+    planes.copyInterior(into: &tensor)
+    taps[layer] = tensor
+    return tensor
   }
 
   /// The gradient with respect to `activation(layer)`.

@@ -4,21 +4,31 @@ import COpenBLAS
 ///
 /// `op(a)` is (m, k) and `op(b)` is (k, n); `c` is (m, n). With `transposeA`, `a` is stored as
 /// (k, m); with `transposeB`, `b` is stored as (n, k). This is the only place the engine calls BLAS.
+/// The leading dimensions (`rowStrideA` etc., the distance between rows in elements) default to
+/// packed storage; larger ones address sub-matrices, e.g. shifted views of a padded image.
 func gemm(
   _ a: UnsafePointer<Float>, transposeA: Bool = false,
   _ b: UnsafePointer<Float>, transposeB: Bool = false,
   into c: UnsafeMutablePointer<Float>,
-  m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0
+  m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0,
+  rowStrideA: Int? = nil, rowStrideB: Int? = nil, rowStrideC: Int? = nil
 ) {
   precondition(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=\(m) n=\(n) k=\(k)")
+  let lda = rowStrideA ?? (transposeA ? m : k)
+  let ldb = rowStrideB ?? (transposeB ? k : n)
+  let ldc = rowStrideC ?? n
+  precondition(
+    lda >= (transposeA ? m : k) && ldb >= (transposeB ? k : n) && ldc >= n,
+    "gemm: row stride smaller than the row")
+  guard m > 0 && n > 0 else { return }
   cblas_sgemm(
     CblasRowMajor,
     transposeA ? CblasTrans : CblasNoTrans,
     transposeB ? CblasTrans : CblasNoTrans,
     blasint(m), blasint(n), blasint(k),
-    alpha, a, blasint(transposeA ? m : k),
-    b, blasint(transposeB ? k : n),
-    beta, c, blasint(n))
+    alpha, a, blasint(max(1, lda)),
+    b, blasint(max(1, ldb)),
+    beta, c, blasint(max(1, ldc)))
 }
 
 /// The number of threads OpenBLAS uses for each call (the core count unless changed).

@@ -1,0 +1,170 @@
+/// How a 3x3 convolution over `PaddedPlanes` is split into matrix products.
+///
+/// Output pixel (y, x) sits at padded index `n + rowStride + 1` with `n = y * rowStride + x`, and
+/// its input under kernel tap (dy, dx) sits at `n + dy * rowStride + dx`. So each tap is a matrix
+/// product over a *shifted view* of the input; the two border columns come out as garbage and
+/// are zeroed afterwards. The strategies trade copies against the product's depth K.
+enum ConvolutionStrategy: String, CaseIterable, Sendable {
+  /// Nine products with K = C straight over shifted views; no copies, the output is summed 9 times.
+  case nineShifts
+  /// Three copies of each channel shifted by dx, then three products (one per dy) with K = 3C.
+  case threeShifts
+  /// Nine shifted copies of each channel (im2col on padded rows), one product with K = 9C.
+  case im2col
+  /// One product (9 * outC, C) x (C, pixels), then nine shifted sums: for outputs with few channels.
+  case gather
+}
+
+/// A 3x3 convolution (padding 1, stride 1, no bias) packed for one `ConvolutionStrategy`.
+struct ShiftedConvolution {
+  let inChannels: Int
+  let outChannels: Int
+  let strategy: ConvolutionStrategy
+  /// The weights rearranged for `strategy` (see `init`).
+  private let packed: [Float]
+
+  /// Elements of scratch space one stripe may use by default; stripes keep copies and partial
+  /// sums in cache.
+  nonisolated(unsafe) static var defaultStripeBudget = 1 << 21
+
+  /// Packs `weights`, (outC, inC, 3, 3) row-major (PyTorch's OIHW).
+  init(weights: [Float], outChannels: Int, inChannels: Int, strategy: ConvolutionStrategy) {
+    precondition(weights.count == outChannels * inChannels * 9, "weights must be (outC, inC, 3, 3)")
+    self.inChannels = inChannels
+    self.outChannels = outChannels
+    self.strategy = strategy
+    let (m, c) = (outChannels, inChannels)
+    var packed = [Float](repeating: 0, count: weights.count)
+    for o in 0..<m {
+      for i in 0..<c {
+        for s in 0..<9 {
+          let w = weights[(o * c + i) * 9 + s]
+          switch strategy {
+          case .im2col: packed[(o * c + i) * 9 + s] = w  // (outC, [inC, dy, dx])
+          case .threeShifts: packed[((s / 3) * m + o) * c * 3 + i * 3 + s % 3] = w  // (dy, outC, [inC, dx])
+          case .nineShifts, .gather: packed[(s * m + o) * c + i] = w  // ([dy, dx], outC, inC)
+          }
+        }
+      }
+    }
+    self.packed = packed
+  }
+
+  /// The weights of the adjoint convolution (flipped in space, in/out swapped) in OIHW:
+  /// `flipped[i][o][2 - dy][2 - dx] = weights[o][i][dy][dx]`. Its application is the gradient
+  /// of a convolution with respect to its input.
+  static func adjointWeights(_ weights: [Float], outChannels: Int, inChannels: Int) -> [Float] {
+    var flipped = [Float](repeating: 0, count: weights.count)
+    for o in 0..<outChannels {
+      for i in 0..<inChannels {
+        for s in 0..<9 {
+          flipped[(i * outChannels + o) * 9 + (8 - s)] = weights[(o * inChannels + i) * 9 + s]
+        }
+      }
+    }
+    return flipped
+  }
+
+  /// Overwrites the interior of `output` with the convolution of `input`; the side borders of
+  /// `output` hold garbage afterwards (the caller zeroes them, usually fused with its next pass).
+  // input (C, H+2, W+2) zero border; weights (outC, C, 3, 3); output (outC, H+2, W+2)
+  func apply(
+    _ input: PaddedPlanes, into output: PaddedPlanes, scratch: Scratch,
+    stripeBudget: Int = ShiftedConvolution.defaultStripeBudget
+  ) {
+    precondition(input.channels == inChannels && output.channels == outChannels, "channel mismatch")
+    precondition(input.height == output.height && input.width == output.width, "size mismatch")
+    let (m, c) = (outChannels, inChannels)
+    let rowStride = input.rowStride, plane = input.planeStride
+    let pixels = input.height * rowStride - 2  // n = 0 ..< pixels covers every interior pixel
+    let halo = 2 * rowStride + 2  // how far the taps reach past n
+    // Rows of scratch per stripe, and how far past the stripe each row reaches.
+    let (rows, reach): (Int, Int)
+    switch strategy {
+    case .nineShifts: (rows, reach) = (m, 0)  // no scratch; bounds the output slab instead
+    case .threeShifts: (rows, reach) = (3 * c, 2 * rowStride)
+    case .im2col: (rows, reach) = (9 * c, 0)
+    case .gather: (rows, reach) = (9 * m, halo)
+    }
+    let stripe = max(1, min(pixels, max(64, stripeBudget / rows - reach)))
+    let source = input.base, target = output.base + rowStride + 1
+    packed.withUnsafeBufferPointer { packedBuffer in
+      guard let weights = packedBuffer.baseAddress else { return }
+      for start in stride(from: 0, to: pixels, by: stripe) {
+        let length = min(stripe, pixels - start)
+        switch strategy {
+        case .nineShifts:
+          for s in 0..<9 {
+            gemm(
+              weights + s * m * c, source + start + (s / 3) * rowStride + s % 3, into: target + start,
+              m: m, n: length, k: c, beta: s == 0 ? 0 : 1, rowStrideB: plane, rowStrideC: plane)
+          }
+        case .threeShifts:
+          // columns (C, dx, length + 2 rowStride): channel i shifted right by dx
+          let width = length + 2 * rowStride
+          let columns = scratch.reserve(rows * width)
+          parallelChunks(0..<c) { chunk in
+            for i in chunk {
+              for dx in 0..<3 {
+                (columns + (i * 3 + dx) * width).update(from: source + i * plane + start + dx, count: width)
+              }
+            }
+          }
+          for dy in 0..<3 {
+            gemm(
+              weights + dy * m * 3 * c, columns + dy * rowStride, into: target + start,
+              m: m, n: length, k: 3 * c, beta: dy == 0 ? 0 : 1, rowStrideB: width, rowStrideC: plane)
+          }
+        case .im2col:
+          // columns (C, 9, length): channel i shifted by tap s
+          let columns = scratch.reserve(rows * length)
+          parallelChunks(0..<c) { chunk in
+            for i in chunk {
+              for s in 0..<9 {
+                (columns + (i * 9 + s) * length)
+                  .update(from: source + i * plane + start + (s / 3) * rowStride + s % 3, count: length)
+              }
+            }
+          }
+          gemm(weights, columns, into: target + start, m: m, n: length, k: 9 * c, rowStrideC: plane)
+        case .gather:
+          // sums (9, outC, length + halo): every tap's product at every position, then shifted adds
+          let width = length + halo
+          let sums = scratch.reserve(rows * width)
+          gemm(weights, source + start, into: sums, m: 9 * m, n: width, k: c, rowStrideB: plane)
+          parallelChunks(0..<m) { chunk in
+            for o in chunk {
+              let out = target + o * plane + start
+              for s in 0..<9 {
+                let row = sums + (s * m + o) * width + (s / 3) * rowStride + s % 3
+                if s == 0 {
+                  out.update(from: row, count: length)
+                } else {
+                  for j in 0..<length { out[j] += row[j] }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// A growable scratch buffer shared by the layers of one network (never used concurrently).
+final class Scratch {
+  private(set) var capacity = 0
+  private var pointer = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+
+  /// At least `count` elements, contents undefined.
+  func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+    if count > capacity {
+      pointer.deallocate()
+      pointer = .allocate(capacity: count)
+      capacity = count
+    }
+    return pointer
+  }
+
+  deinit { pointer.deallocate() }
+}

@@ -1,0 +1,115 @@
+/// Activations of one layer, (C, H, W), each channel stored with a one-pixel zero border.
+///
+/// Stored as (C, H + 2, W + 2) row-major. With that border a 3x3 convolution is a set of
+/// matrix products over *shifted views* of the same memory (no bounds checks, no im2col for the
+/// shift itself), and the border doubles as the convolution's zero padding. Allocated once per
+/// image size and reused; the border must be zero whenever a convolution reads the planes.
+final class PaddedPlanes {
+  let channels: Int
+  let height: Int
+  let width: Int
+  /// `width + 2`: the distance between rows.
+  let rowStride: Int
+  /// `(height + 2) * (width + 2)`: the distance between channels.
+  let planeStride: Int
+  /// The first element; `channels * planeStride` elements, zero-initialised.
+  let base: UnsafeMutablePointer<Float>
+
+  init(channels: Int, height: Int, width: Int) {
+    precondition(channels > 0 && height > 0 && width > 0, "empty planes \(channels)x\(height)x\(width)")
+    self.channels = channels
+    self.height = height
+    self.width = width
+    rowStride = width + 2
+    planeStride = (height + 2) * (width + 2)
+    base = .allocate(capacity: channels * planeStride)
+    base.initialize(repeating: 0, count: channels * planeStride)
+  }
+
+  deinit { base.deallocate() }
+
+  /// Element count including borders.
+  var count: Int { channels * planeStride }
+
+  /// The index of pixel (0, 0) of channel 0, i.e. just inside the border.
+  var interiorOffset: Int { rowStride + 1 }
+
+  /// Sets every element, borders included, to zero.
+  func zero() {
+    parallelChunks(0..<channels) { chunk in
+      (base + chunk.lowerBound * planeStride).update(repeating: 0, count: chunk.count * planeStride)
+    }
+  }
+
+  /// Sets the left and right border columns of every row to zero (the shifted products write
+  /// there); the top and bottom border rows are never written.
+  func zeroSideBorders() {
+    parallelChunks(0..<channels) { chunk in
+      for c in chunk {
+        let plane = base + c * planeStride
+        for y in 1...height {
+          plane[y * rowStride] = 0
+          plane[y * rowStride + width + 1] = 0
+        }
+      }
+    }
+  }
+
+  /// Copies a (C, H, W) tensor into the interior; the border is left as it is.
+  func load(_ tensor: Tensor) {
+    precondition(tensor.shape == [channels, height, width], "expected \([channels, height, width]), got \(tensor.shape)")
+    tensor.scalars.withUnsafeBufferPointer { source in
+      guard let source = source.baseAddress else { return }
+      for c in 0..<channels {
+        for y in 0..<height {
+          (base + c * planeStride + (y + 1) * rowStride + 1)
+            .update(from: source + (c * height + y) * width, count: width)
+        }
+      }
+    }
+  }
+
+  /// Adds a (C, H, W) tensor to the interior.
+  func add(_ tensor: Tensor) {
+    precondition(tensor.shape == [channels, height, width], "expected \([channels, height, width]), got \(tensor.shape)")
+    tensor.scalars.withUnsafeBufferPointer { buffer in
+      guard let start = buffer.baseAddress else { return }
+      nonisolated(unsafe) let source = start
+      parallelChunks(0..<channels) { chunk in
+        for c in chunk {
+          for y in 0..<height {
+            let row = base + c * planeStride + (y + 1) * rowStride + 1
+            let from = source + (c * height + y) * width
+            for x in 0..<width { row[x] += from[x] }
+          }
+        }
+      }
+    }
+  }
+
+  /// The interior as a (C, H, W) tensor.
+  func tensor() -> Tensor {
+    var tensor = Tensor(shape: [channels, height, width])
+    copyInterior(into: &tensor)
+    return tensor
+  }
+
+  /// Copies the interior into `tensor`, (C, H, W); in place when its storage is not shared,
+  /// which saves the page faults of a fresh allocation on every pass.
+  func copyInterior(into tensor: inout Tensor) {
+    precondition(tensor.shape == [channels, height, width], "expected \([channels, height, width]), got \(tensor.shape)")
+    let (height, width, rowStride, planeStride, base) = (height, width, rowStride, planeStride, base)
+    tensor.scalars.withUnsafeMutableBufferPointer { buffer in
+      guard let start = buffer.baseAddress else { return }
+      nonisolated(unsafe) let target = start
+      parallelChunks(0..<channels) { chunk in
+        for c in chunk {
+          for y in 0..<height {
+            (target + (c * height + y) * width)
+              .update(from: base + c * planeStride + (y + 1) * rowStride + 1, count: width)
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,85 @@
+/// 2x2, stride-2 pooling with floor rounding (an odd last row or column is dropped, as in
+/// PyTorch's and Caffe's floor mode).
+struct PoolingLayer {
+  /// How the four inputs of a window are combined.
+  enum Kind: Sendable { case max, average }
+
+  let kind: Kind
+
+  /// The output size for an input of `height` x `width`.
+  static func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
+    (height / 2, width / 2)
+  }
+
+  /// Pools the interior of `input` into the interior of `output`; for max pooling, records the
+  /// winning position (0...3, first maximum on ties) of each window in `choices`.
+  // input (C, H+2, W+2); output (C, H/2+2, W/2+2); choices (C * H/2 * W/2) for max pooling
+  func forward(_ input: PaddedPlanes, into output: PaddedPlanes, choices: UnsafeMutablePointer<UInt8>) {
+    precondition(input.channels == output.channels, "channel mismatch")
+    precondition((output.height, output.width) == Self.outputSize(height: input.height, width: input.width))
+    let (inRow, inPlane, outRow, outPlane) = (input.rowStride, input.planeStride, output.rowStride, output.planeStride)
+    let (height, width, kind) = (output.height, output.width, kind)
+    let (source, target) = (input.base + input.interiorOffset, output.base + output.interiorOffset)
+    parallelChunks(0..<input.channels) { chunk in
+      for c in chunk {
+        for y in 0..<height {
+          let top = source + c * inPlane + 2 * y * inRow, bottom = top + inRow
+          let out = target + c * outPlane + y * outRow
+          let choice = choices + (c * height + y) * width
+          for x in 0..<width {
+            let (a, b, d, e) = (top[2 * x], top[2 * x + 1], bottom[2 * x], bottom[2 * x + 1])
+            switch kind {
+            case .average:
+              out[x] = 0.25 * ((a + b) + (d + e))
+            case .max:
+              var best = a, index: UInt8 = 0
+              if b > best { best = b; index = 1 }
+              if d > best { best = d; index = 2 }
+              if e > best { best = e; index = 3 }
+              out[x] = best
+              choice[x] = index
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /// Routes the gradient of the pooled output back to the input: to the recorded maximum, or a
+  /// quarter to each of the four. Dropped rows and columns, and the border, get zero.
+  // outputGradient (C, H/2+2, W/2+2); inputGradient (C, H+2, W+2), overwritten
+  func backward(
+    _ outputGradient: PaddedPlanes, into inputGradient: PaddedPlanes, choices: UnsafePointer<UInt8>
+  ) {
+    precondition(outputGradient.channels == inputGradient.channels, "channel mismatch")
+    precondition(
+      (outputGradient.height, outputGradient.width)
+        == Self.outputSize(height: inputGradient.height, width: inputGradient.width))
+    let (inRow, inPlane, outRow, outPlane) = (
+      inputGradient.rowStride, inputGradient.planeStride, outputGradient.rowStride, outputGradient.planeStride
+    )
+    let (height, width, kind) = (outputGradient.height, outputGradient.width, kind)
+    let (source, target) = (outputGradient.base + outputGradient.interiorOffset, inputGradient.base)
+    parallelChunks(0..<inputGradient.channels) { chunk in
+      target.advanced(by: chunk.lowerBound * inPlane).update(repeating: 0, count: chunk.count * inPlane)
+      for c in chunk {
+        for y in 0..<height {
+          let top = target + c * inPlane + (2 * y + 1) * inRow + 1, bottom = top + inRow
+          let g = source + c * outPlane + y * outRow
+          let choice = choices + (c * height + y) * width
+          for x in 0..<width {
+            switch kind {
+            case .average:
+              let quarter = 0.25 * g[x]
+              top[2 * x] = quarter; top[2 * x + 1] = quarter
+              bottom[2 * x] = quarter; bottom[2 * x + 1] = quarter
+            case .max:
+              let index = Int(choice[x])
+              (index < 2 ? top : bottom)[2 * x + (index & 1)] = g[x]
+            }
+          }
+        }
+      }
+    }
+  }
+}

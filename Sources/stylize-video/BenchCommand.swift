@@ -1,0 +1,62 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// `stylize-video bench`: how fast one style-transfer iteration runs on this machine.
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Time VGG-19 forward + backward per layer against plain sgemm on the same shapes.",
+    discussion: """
+      One iteration is a forward pass to relu5_1 capturing relu1_1, relu2_1, relu3_1, relu4_1, \
+      relu5_1 and relu4_2, plus the backward pass to the image. Times are the best of the repeats.
+      """)
+
+  @Option(help: "Comma-separated image sizes, WIDTHxHEIGHT.")
+  var sizes = "256x256,512x288,512x512"
+
+  @Option(help: "Repeats per measurement; the best is reported.")
+  var repeats = 5
+
+  @Option(help: "The VGG-19 weights file (default: $STYLIZE_VIDEO_WEIGHTS or the cache folder).")
+  var weights: String?
+
+  @Flag(help: "Use random weights instead of the weights file (the timing is the same).")
+  var randomWeights = false
+
+  @Option(help: ArgumentHelp("Convolution strategy for tuning.", visibility: .hidden))
+  var strategy: String?
+
+  @Option(help: ArgumentHelp("Scratch elements per convolution stripe, for tuning.", visibility: .hidden))
+  var stripeBudget: Int?
+
+  func parsedSizes() throws -> [(width: Int, height: Int)] {
+    try sizes.split(separator: ",").map { item in
+      let parts = item.lowercased().split(separator: "x").compactMap { Int($0) }
+      guard parts.count == 2, parts[0] >= 16, parts[1] >= 16 else {
+        throw ValidationError("--sizes: '\(item)' is not WIDTHxHEIGHT with both at least 16.")
+      }
+      return (parts[0], parts[1])
+    }
+  }
+
+  func validate() throws {
+    _ = try parsedSizes()
+    guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1.") }
+    if let strategy, !Benchmark.convolutionStrategies.contains(strategy) {
+      throw ValidationError("--strategy must be one of \(Benchmark.convolutionStrategies.joined(separator: ", ")).")
+    }
+  }
+
+  mutating func run() throws {
+    _ = Benchmark.configure(strategy: strategy, stripeBudget: stripeBudget)
+    let network =
+      randomWeights
+      ? VGG19(randomWeightsSeed: 1)
+      : try VGG19(weightsAt: weights ?? VGG19.defaultWeightsPath())
+    for (width, height) in try parsedSizes() {
+      let result = Benchmark.run(network: network, height: height, width: width, repeats: repeats)
+      print(Benchmark.table(result))
+      print()
+    }
+  }
+}

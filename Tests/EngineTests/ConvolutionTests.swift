@@ -1,0 +1,97 @@
+import Testing
+
+@testable import Engine
+
+/// The textbook definition: seven nested loops, zero padding 1, stride 1, accumulated in Double.
+// input (C, H, W); weights (O, C, 3, 3); output (O, H, W)
+func directConvolution(_ input: Tensor, weights: [Float], bias: [Float]? = nil, outChannels: Int) -> Tensor {
+  let (c, h, w) = (input.shape[0], input.shape[1], input.shape[2])
+  var output = Tensor(shape: [outChannels, h, w])
+  for o in 0..<outChannels {
+    for y in 0..<h {
+      for x in 0..<w {
+        var sum = Double(bias?[o] ?? 0)
+        for i in 0..<c {
+          for dy in 0..<3 {
+            for dx in 0..<3 {
+              let (sy, sx) = (y + dy - 1, x + dx - 1)
+              guard (0..<h).contains(sy), (0..<w).contains(sx) else { continue }
+              sum += Double(weights[((o * c + i) * 3 + dy) * 3 + dx]) * Double(input.scalars[(i * h + sy) * w + sx])
+            }
+          }
+        }
+        output.scalars[(o * h + y) * w + x] = Float(sum)
+      }
+    }
+  }
+  return output
+}
+
+/// Runs `kernel` on a tensor through padded planes, checking the zero border is kept.
+func applyConvolution(_ kernel: ShiftedConvolution, _ input: Tensor, stripeBudget: Int = 1 << 21) -> Tensor {
+  let (h, w) = (input.shape[1], input.shape[2])
+  let source = PaddedPlanes(channels: kernel.inChannels, height: h, width: w)
+  source.load(input)
+  let target = PaddedPlanes(channels: kernel.outChannels, height: h, width: w)
+  kernel.apply(source, into: target, scratch: Scratch(), stripeBudget: stripeBudget)
+  return target.tensor()
+}
+
+@Suite struct ConvolutionTests {
+  static let shapes = [(3, 5, 7, 9), (5, 3, 9, 7), (4, 6, 1, 5), (6, 4, 8, 1), (2, 9, 13, 11)]
+
+  @Test(arguments: ConvolutionStrategy.allCases)
+  func matchesTheDirectConvolution(strategy: ConvolutionStrategy) {
+    for (index, (c, o, h, w)) in Self.shapes.enumerated() {
+      let input = Tensor(randomUniform: [c, h, w], seed: UInt64(index))
+      let weights = Tensor(randomUniform: [o, c, 3, 3], seed: UInt64(100 + index)).scalars
+      let expected = directConvolution(input, weights: weights, outChannels: o)
+      let kernel = ShiftedConvolution(weights: weights, outChannels: o, inChannels: c, strategy: strategy)
+      for budget in [1 << 21, 64] {  // one stripe, and stripes of 64 pixels
+        let difference = maxAbsDifference(applyConvolution(kernel, input, stripeBudget: budget).scalars, expected.scalars)
+        #expect(difference < 1e-5, "\(strategy) \(c)->\(o) on \(h)x\(w), budget \(budget): max abs diff \(difference)")
+      }
+    }
+  }
+
+  @Test func biasAndReLUMatchTheDirectDefinition() {
+    let input = Tensor(randomUniform: [3, 7, 9], seed: 1)
+    let weights = Tensor(randomUniform: [5, 3, 3, 3], seed: 2).scalars
+    let bias: [Float] = [0.5, -0.5, 0.1, 0, -1]
+    let layer = ConvolutionLayer(weights: weights, bias: bias, outChannels: 5, inChannels: 3)
+    let source = PaddedPlanes(channels: 3, height: 7, width: 9)
+    source.load(input)
+    let target = PaddedPlanes(channels: 5, height: 7, width: 9)
+    layer.forward(source, into: target, scratch: Scratch())
+    let expected = directConvolution(input, weights: weights, bias: bias, outChannels: 5).scalars.map { max(0, $0) }
+    #expect(maxAbsDifference(target.tensor().scalars, expected) < 1e-5)
+    // The border stays zero, so the planes can feed the next convolution.
+    let padded = Array(UnsafeBufferPointer(start: target.base, count: target.count))
+    for c in 0..<5 {
+      for y in 0..<9 {
+        for x in 0..<11 where y == 0 || y == 8 || x == 0 || x == 10 {
+          #expect(padded[c * target.planeStride + y * 11 + x] == 0)
+        }
+      }
+    }
+  }
+
+  /// loss = sum(r * conv(x)); its gradient is the adjoint convolution of r.
+  @Test(arguments: ConvolutionStrategy.allCases)
+  func backwardMatchesFiniteDifferences(strategy: ConvolutionStrategy) {
+    let (c, o, h, w) = (3, 5, 7, 9)
+    let weights = Tensor(randomUniform: [o, c, 3, 3], seed: 3).scalars
+    let x = Tensor(randomUniform: [c, h, w], seed: 4)
+    let r = Tensor(randomUniform: [o, h, w], seed: 5)
+    let adjoint = ShiftedConvolution(
+      weights: ShiftedConvolution.adjointWeights(weights, outChannels: o, inChannels: c),
+      outChannels: c, inChannels: o, strategy: strategy)
+    let analytic = applyConvolution(adjoint, r).scalars
+    let check = GradientCheck(input: x.scalars, analytic: analytic) { scalars in
+      dot(r.scalars, directConvolution(Tensor(shape: x.shape, scalars: scalars), weights: weights, outChannels: o).scalars)
+    }
+    print("gradient check ConvolutionTests \(strategy): \(check)")
+    #expect(check.maxAbsDifference < 1e-3, "\(strategy): \(check)")
+    #expect(check.maxRelativeDifference < 1e-3, "\(strategy): \(check)")
+  }
+}

@@ -1,0 +1,70 @@
+/// Central finite differences for checking hand-written backward passes.
+///
+/// `loss` maps the input to a scalar accumulated in Double; the numeric derivative at each
+/// checked coordinate is `(loss(x + eps e_i) - loss(x - eps e_i)) / (2 eps)`.
+struct GradientCheck {
+  /// The largest |analytic - numeric| over the checked coordinates.
+  var maxAbsDifference: Double
+  /// The largest |analytic - numeric| / max(|analytic|, |numeric|, `floor`).
+  var maxRelativeDifference: Double
+  /// The largest |numeric|, to judge the other two.
+  var maxMagnitude: Double
+  /// How many coordinates were compared.
+  var checked: Int
+
+  /// Compares `analytic` (the claimed gradient at `input`) with central differences of `loss`.
+  /// Checks every coordinate, or `samples` coordinates spread evenly over the input.
+  init(
+    input: [Float], analytic: [Float], epsilon: Float = 1e-2, samples: Int? = nil,
+    floor: Double = 1e-3, loss: ([Float]) -> Double
+  ) {
+    precondition(input.count == analytic.count, "gradient and input differ in size")
+    let indices: [Int]
+    if let samples, samples < input.count {
+      indices = (0..<samples).map { $0 * input.count / samples }
+    } else {
+      indices = Array(input.indices)
+    }
+    var (maxAbs, maxRel, maxMagnitude) = (0.0, 0.0, 0.0)
+    var x = input
+    for i in indices {
+      let original = x[i]
+      x[i] = original + epsilon
+      let plus = loss(x)
+      x[i] = original - epsilon
+      let minus = loss(x)
+      x[i] = original
+      let step = Double(original + epsilon) - Double(original - epsilon)  // the step actually taken
+      let numeric = (plus - minus) / step
+      let difference = abs(Double(analytic[i]) - numeric)
+      maxAbs = max(maxAbs, difference)
+      maxRel = max(maxRel, difference / max(abs(Double(analytic[i])), abs(numeric), floor))
+      maxMagnitude = max(maxMagnitude, abs(numeric))
+    }
+    maxAbsDifference = maxAbs
+    maxRelativeDifference = maxRel
+    self.maxMagnitude = maxMagnitude
+    checked = indices.count
+  }
+}
+
+extension GradientCheck: CustomStringConvertible {
+  var description: String {
+    "max abs diff \(maxAbsDifference), max rel diff \(maxRelativeDifference), "
+      + "max |grad| \(maxMagnitude), \(checked) coordinates"
+  }
+}
+
+/// The dot product in Double, for losses of the form sum(r * f(x)).
+func dot(_ a: [Float], _ b: [Float]) -> Double {
+  precondition(a.count == b.count, "dot of different sizes")
+  var sum = 0.0
+  for i in a.indices { sum += Double(a[i]) * Double(b[i]) }
+  return sum
+}
+
+/// The largest absolute elementwise difference.
+func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
+  precondition(a.count == b.count, "compared arrays differ in size")
+  return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+@testable import Engine
+
+@Suite struct VGG19Tests {
+  @Test func layerNamesAndOrder() {
+    let names = VGG19.Layer.allCases.map(\.rawValue)
+    #expect(
+      names == [
+        "relu1_1", "relu1_2", "relu2_1", "relu2_2", "relu3_1", "relu3_2", "relu3_3", "relu3_4",
+        "relu4_1", "relu4_2", "relu4_3", "relu4_4", "relu5_1", "relu5_2", "relu5_3", "relu5_4",
+      ])
+    #expect(VGG19.Layer.relu1_2 < .relu2_1 && VGG19.Layer.relu4_2 > .relu4_1)
+    #expect([VGG19.Layer.relu5_1, .relu1_1, .relu4_2].max() == .relu5_1)
+    #expect(VGG19.Layer.relu3_4.convolutionName == "block3_conv4")
+    #expect(VGG19.Layer.allCases.filter(\.followsPooling) == [.relu2_1, .relu3_1, .relu4_1, .relu5_1])
+  }
+
+  @Test func outputShapesForAnOddSize() {
+    let vgg = VGG19(randomWeightsSeed: 1, widthDivisor: 16)
+    let image = Tensor(randomUniform: [3, 37, 45], in: -100...100, seed: 2)
+    let taps = vgg.forward(image, capturing: Set(VGG19.Layer.allCases))
+    let sizes = [(37, 45), (18, 22), (9, 11), (4, 5), (2, 2)]
+    let channels = [4, 8, 16, 32, 32]
+    for layer in VGG19.Layer.allCases {
+      let (h, w) = sizes[layer.block - 1]
+      #expect(taps[layer]?.shape == [channels[layer.block - 1], h, w], "\(layer)")
+    }
+    #expect(vgg.channels(at: .relu4_2) == 32)
+    #expect(VGG19(randomWeightsSeed: 1).channels(at: .relu3_1) == 256)
+  }
+
+  @Test func forwardStopsAtTheDeepestRequestedLayer() {
+    let vgg = VGG19(randomWeightsSeed: 1, widthDivisor: 16)
+    let taps = vgg.forward(Tensor(randomUniform: [3, 16, 16], seed: 3), capturing: [.relu2_1, .relu1_1])
+    #expect(Set(taps.keys) == [.relu1_1, .relu2_1])
+    #expect(vgg.deepestComputedLayer == .relu2_1)
+  }
+
+  /// loss = sum over taps of r_l * F_l(x) for a small random VGG; compares backward with
+  /// central differences on a sample of pixels.
+  @Test(arguments: [VGG19.Pooling.max, .average])
+  func backwardMatchesFiniteDifferences(pooling: VGG19.Pooling) {
+    let vgg = VGG19(randomWeightsSeed: 7, pooling: pooling, widthDivisor: 16)
+    let image = Tensor(randomUniform: [3, 11, 13], seed: 8)
+    let layers: Set<VGG19.Layer> = [.relu1_1, .relu2_1, .relu3_1]
+    let taps = vgg.forward(image, capturing: layers)
+    var seed: UInt64 = 9
+    let directions = taps.mapValues { tap -> Tensor in
+      seed += 1
+      return Tensor(randomUniform: tap.shape, seed: seed)
+    }
+    let analytic = vgg.backward(gradients: directions)
+    #expect(analytic.shape == image.shape)
+    let probe = VGG19(randomWeightsSeed: 7, pooling: pooling, widthDivisor: 16)
+    let check = GradientCheck(input: image.scalars, analytic: analytic.scalars, epsilon: 1e-3, samples: 101) { scalars in
+      let out = probe.forward(Tensor(shape: image.shape, scalars: scalars), capturing: layers)
+      return directions.reduce(0.0) { sum, entry in sum + dot(entry.value.scalars, out[entry.key]?.scalars ?? []) }
+    }
+    print("gradient check VGG19Tests \(pooling): \(check)")
+    #expect(check.maxAbsDifference < 2e-2 * check.maxMagnitude, "\(pooling): \(check)")
+  }
+
+  @Test func gradientsAtSeveralTapsAddUp() {
+    let vgg = VGG19(randomWeightsSeed: 11, widthDivisor: 16)
+    let image = Tensor(randomUniform: [3, 20, 17], seed: 12)
+    let taps = vgg.forward(image, capturing: [.relu1_2, .relu3_2])
+    let a = [VGG19.Layer.relu1_2: Tensor(randomUniform: taps[.relu1_2]?.shape ?? [], seed: 13)]
+    let b = [VGG19.Layer.relu3_2: Tensor(randomUniform: taps[.relu3_2]?.shape ?? [], seed: 14)]
+    let both = vgg.backward(gradients: a.merging(b) { x, _ in x })
+    let sum = zip(vgg.backward(gradients: a).scalars, vgg.backward(gradients: b).scalars).map(+)
+    #expect(maxAbsDifference(both.scalars, sum) < 1e-4)
+    // Repeating a pass gives the same result (buffers are reused, not accumulated).
+    _ = vgg.forward(image, capturing: [.relu1_2, .relu3_2])
+    #expect(vgg.backward(gradients: a.merging(b) { x, _ in x }) == both)
+  }
+}

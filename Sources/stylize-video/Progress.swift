@@ -4,21 +4,19 @@ import Foundation
 final class ProgressReporter {
   private let quiet: Bool
   private let live = isatty(STDERR_FILENO) != 0
-  private var lastPlainLine = Date.distantPast
   private var lineIsOpen = false
 
   init(quiet: Bool) { self.quiet = quiet }
 
-  /// Shows `text` as the current state; on a non-terminal at most once per `plainInterval` seconds
-  /// unless `force` is set.
-  func update(_ text: String, force: Bool = false, plainInterval: TimeInterval = 5) {
+  /// Shows `text` as the current state: on a terminal it replaces the live line; elsewhere it is
+  /// written as a plain line only when `milestone` is set (so logs stay short).
+  func update(_ text: String, milestone: Bool) {
     guard !quiet else { return }
     if live {
       writeStandardError("\r\u{1B}[K" + text)
       lineIsOpen = true
-    } else if force || Date().timeIntervalSince(lastPlainLine) >= plainInterval {
+    } else if milestone {
       writeStandardError(text + "\n")
-      lastPlainLine = Date()
     }
   }
 

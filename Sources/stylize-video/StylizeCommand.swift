@@ -9,11 +9,7 @@ struct Stylize: ParsableCommand {
     commandName: "stylize",
     abstract: "Stylise a video, a folder of frames, a frame pattern or an image (the default command).",
     discussion: """
-      Weights are relative and size-independent: every loss term is a mean (content: mean squared \
-      activation difference; style: mean squared Gram-matrix difference per layer, Gram = F F^T / \
-      (C*H*W); total variation: mean squared neighbour difference), so the same weights give the \
-      same style strength at any --size and for any number of styles (blend weights sum to 1). \
-      Raise --style-weight (or lower --content-weight) for a stronger painting.
+      Weights are relative and size-independent: every loss term is a mean (content: mean squared activation difference; style: mean squared Gram-matrix difference per layer, Gram = F F^T / (C*H*W); total variation: mean squared neighbour difference), so the same weights give the same style strength at any --size and for any number of styles (blend weights sum to 1). Raise --style-weight (or lower --content-weight) for a stronger painting.
       """)
 
   @Argument(help: "A video file, a folder of frames, a pattern such as frames/%05d.png, or an image.")
@@ -22,8 +18,7 @@ struct Stylize: ParsableCommand {
   @OptionGroup var options: StylizeOptions
 
   @Option(name: [.short, .customLong("output")], help: ArgumentHelp(
-    "Where to write the result (default: <input stem>-stylized.<ext> next to the input; a folder \
-    for frame folders and patterns).", valueName: "path"))
+    "Where to write the result (default: <input stem>-stylized.<ext> next to the input; a folder for frame folders and patterns).", valueName: "path"))
   var output: String?
 
   @Option(help: "Only the first N frames of a video, for a quick look (audio cut to match).")

@@ -71,10 +71,10 @@ struct StylizeJob {
       finishedFrameSeconds.append(Date().timeIntervalSince(frameStart))
       summary.iterations += result.iterations
       summary.lastLosses = result.losses
-      progress.update(
+      progress.log(
         String(
           format: "frame %d/%d done in %.1f s (%d iterations, loss %.4g)", index + 1, frameTotal,
-          finishedFrameSeconds.last ?? 0, result.iterations, result.losses.total), force: true)
+          finishedFrameSeconds.last ?? 0, result.iterations, result.losses.total))
       return VideoFrame(result.image, time: frame.time)
     }
     summary.frames = transcoded.framesWritten
@@ -92,7 +92,7 @@ struct StylizeJob {
         state.iteration, state.iterations, state.losses.total, state.losses.style,
         state.losses.content, state.losses.totalVariation, clock.secondsPerIteration)
       + formatDuration(etaSeconds)
-    progress.update(text, force: state.iteration % printEvery == 0 || state.iteration == 1)
+    progress.update(text, milestone: state.iteration % printEvery == 0 || state.iteration == 1)
   }
 
   private func refuseExistingOutput() throws {

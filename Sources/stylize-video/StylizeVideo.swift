@@ -1,15 +1,18 @@
 import ArgumentParser
-import Engine
-import Video
 
+/// The command line: `stylize-video <input> --style <image>` runs `Stylize`, the default.
 @main
 struct StylizeVideo: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "stylize-video",
     abstract: "Give a video, a folder of frames or an image the look of a painting.",
-    subcommands: [Probe.self])
-
-  mutating func run() throws {
-    print("stylize-video: nothing to do yet")
-  }
+    discussion: """
+      Examples:
+        stylize-video in.mp4 --style painting.jpg              # -> in-stylized.mp4, audio kept
+        stylize-video frames/ --style painting.jpg -o out/     # frame folders in and out
+        stylize-video photo.jpg --style painting.jpg           # -> photo-stylized.jpg
+        stylize-video in.mp4 --style painting.jpg --preview 24 # the first 24 frames only
+      """,
+    subcommands: [Stylize.self, Probe.self, Bench.self],
+    defaultSubcommand: Stylize.self)
 }

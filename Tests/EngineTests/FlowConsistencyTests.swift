@@ -1,0 +1,38 @@
+import Testing
+
+@testable import Engine
+
+@Suite struct FlowConsistencyTests {
+  @Test func occludedPixelsGetZeroWeight() {
+    let (w, h) = (384, 216)
+    let scene = SyntheticMotion.standardCases(width: w, height: h)[2].scene
+    let flow = OpticalFlow()
+    // Frame i is the second frame: backward flow i -> i-1, forward flow i-1 -> i.
+    let backward = flow.flow(from: scene.second, to: scene.first)
+    let forward = flow.flow(from: scene.first, to: scene.second)
+    let weights = consistencyWeights(flow: backward, reverse: forward)
+    let unreliable = weights.map { $0 < 0.5 }
+    let occluded = Measure.not(scene.backwardValid)
+    let caught = Measure.fraction(of: unreliable, within: occluded)
+    let kept = Measure.fraction(of: Measure.not(unreliable), within: scene.backwardValid)
+    print("consistency: occluded with c < 0.5:", caught, "visible with c >= 0.5:", kept)
+    #expect(caught > 0.9, "only \(caught) of occluded pixels have c < 0.5")
+    #expect(kept > 0.9, "only \(kept) of visible pixels have c >= 0.5")
+    #expect(weights.allSatisfy { (0...1).contains($0) })
+  }
+
+  @Test func groundTruthFlowsGiveExactOcclusions() {
+    let scene = SyntheticMotion.standardCases(width: 192, height: 108)[2].scene
+    let occluded = occlusionMask(flow: scene.backward, reverse: scene.forward)
+    let wrong = zip(occluded, scene.backwardValid).filter { $0 == $1 }.count
+    // Only pixels whose backward target falls within a pixel of the disk edge can disagree.
+    #expect(Float(wrong) / Float(occluded.count) < 0.01, "\(wrong) pixels disagree")
+  }
+
+  @Test func closestFirstKeepsTheNearestReliableFrame() {
+    let combined = closestFirst([[1, 0, 0.5, 0], [1, 1, 1, 0], [1, 1, 1, 1]])
+    #expect(combined[0] == [1, 0, 0.5, 0])
+    #expect(combined[1] == [0, 1, 0.5, 0])
+    #expect(combined[2] == [0, 0, 0, 1])
+  }
+}

@@ -27,7 +27,7 @@ public struct OpticalFlow: Sendable {
     /// Radius of the median filter applied to the flow after each warp; 0 disables it.
     public var medianRadius: Int = 1
     /// Gaussian pre-smoothing of the finest level, in pixels.
-    public var presmoothing: Float = 0.8
+    public var presmoothing: Float = 0.5
 
     /// Creates the default configuration.
     public init() {}

@@ -170,11 +170,15 @@ func medianFiltered(_ plane: Plane, radius: Int) -> Plane {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: side * side) { window in
           for y in rows {
             for x in 0..<w {
+              if radius == 1 {
+                out[y * w + x] = median3x3(input, w, h, x, y)
+                continue
+              }
               var count = 0
               for dy in -radius...radius {
                 let row = min(max(y + dy, 0), h - 1) * w
                 for dx in -radius...radius {
-                  // Insertion sort while gathering: windows are at most 25 values.
+                  // Insertion sort while gathering: windows are small.
                   let value = input[row + min(max(x + dx, 0), w - 1)]
                   var slot = count
                   while slot > 0 && window[slot - 1] > value {
@@ -193,4 +197,34 @@ func medianFiltered(_ plane: Plane, radius: Int) -> Plane {
     }
   }
   return output
+}
+
+/// The median of three values.
+@inline(__always)
+private func median3(_ a: Float, _ b: Float, _ c: Float) -> Float {
+  max(min(a, b), min(max(a, b), c))
+}
+
+/// The median of the 3x3 window at (x, y): with each row sorted, it is the median of the
+/// largest row minimum, the median of the row medians and the smallest row maximum.
+@inline(__always)
+private func median3x3(_ p: UnsafeBufferPointer<Float>, _ w: Int, _ h: Int, _ x: Int, _ y: Int)
+  -> Float
+{
+  let (left, right) = (max(x - 1, 0), min(x + 1, w - 1))
+  var (largestMinimum, smallestMaximum) = (-Float.infinity, Float.infinity)
+  var medians: (Float, Float, Float) = (0, 0, 0)
+  for k in 0..<3 {
+    let row = min(max(y - 1 + k, 0), h - 1) * w
+    let (a, b, c) = (p[row + left], p[row + x], p[row + right])
+    largestMinimum = max(largestMinimum, min(a, b, c))
+    smallestMaximum = min(smallestMaximum, max(a, b, c))
+    let m = median3(a, b, c)
+    switch k {
+    case 0: medians.0 = m
+    case 1: medians.1 = m
+    default: medians.2 = m
+    }
+  }
+  return median3(largestMinimum, median3(medians.0, medians.1, medians.2), smallestMaximum)
 }

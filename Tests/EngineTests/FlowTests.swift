@@ -22,6 +22,15 @@ import Testing
     #expect(epe < 0.2, "EPE \(epe)")
   }
 
+  @Test func exposureChangeIsNotMotion() {
+    var scene = SyntheticMotion.translation(width: 384, height: 216, dx: 2.5, dy: -1.25)
+    scene.second.scalars = scene.second.scalars.map { 1.1 * $0 + 0.03 }
+    let estimate = flow.flow(from: scene.first, to: scene.second)
+    let epe = Measure.endPointError(estimate, scene.forward, where: scene.forwardValid, margin: 4)
+    print("EPE translation with gain 1.1 and offset 0.03:", epe)
+    #expect(epe < 0.1, "EPE \(epe)")
+  }
+
   @Test func rotationAndZoom() {
     let scene = SyntheticMotion.rotationZoom(width: 384, height: 216, degrees: 3, scale: 1.04)
     let estimate = flow.flow(from: scene.first, to: scene.second)

@@ -10,7 +10,7 @@ import Foundation
 public struct OpticalFlow: Sendable {
   /// Solver parameters; the defaults suit frames of a few hundred pixels a side.
   public struct Configuration: Sendable, Equatable {
-    /// Weight of the data term (lambda), for frames rescaled to 0...255; lower is smoother.
+    /// Weight of the data term (lambda), for frames standardised to 128 +- 50; lower is smoother.
     public var dataWeight: Float = 0.15
     /// Coupling between the data and smoothness sub-problems (theta).
     public var coupling: Float = 0.3
@@ -28,6 +28,10 @@ public struct OpticalFlow: Sendable {
     public var medianRadius: Int = 1
     /// Gaussian pre-smoothing of the finest level, in pixels.
     public var presmoothing: Float = 0.5
+
+    /// Whether each warp matches the warped second frame's mean and spread to the first's
+    /// (a global gain and offset), so exposure changes between the frames do not read as motion.
+    public var compensatesBrightness = true
 
     /// Creates the default configuration.
     public init() {}
@@ -74,14 +78,21 @@ public struct OpticalFlow: Sendable {
     return FlowField(width: u.width, height: u.height, u: u.values, v: v.values)
   }
 
-  /// Both frames mapped by the same affine map onto 0...255, so `dataWeight` is scale-free.
+  /// Both frames mapped by one affine map to mean 128 and standard deviation 50, the spread of a
+  /// typical 0...255 image, so `dataWeight` does not depend on the input range.
   private func normalised(_ a: Plane, _ b: Plane) -> (Plane, Plane) {
-    let low = min(a.values.min() ?? 0, b.values.min() ?? 0)
-    let high = max(a.values.max() ?? 1, b.values.max() ?? 1)
-    let scale: Float = high > low ? 255 / (high - low) : 1
+    let count = Double(max(a.values.count + b.values.count, 1))
+    let sum = a.values.reduce(0.0) { $0 + Double($1) } + b.values.reduce(0.0) { $0 + Double($1) }
+    let mean = sum / count
+    let squares =
+      a.values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) }
+      + b.values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) }
+    let deviation = (squares / count).squareRoot()
+    let scale = Float(deviation > 1e-9 ? 50 / deviation : 1)
+    let shift = Float(mean)
     var (a, b) = (a, b)
-    a.values = a.values.map { ($0 - low) * scale }
-    b.values = b.values.map { ($0 - low) * scale }
+    a.values = a.values.map { 128 + ($0 - shift) * scale }
+    b.values = b.values.map { 128 + ($0 - shift) * scale }
     return (a, b)
   }
 

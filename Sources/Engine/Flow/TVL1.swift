@@ -13,7 +13,9 @@ extension OpticalFlow {
     let level = TVL1Level(u: u, v: v)
     let (i1x, i1y) = centralGradient(i1)
     for _ in 0..<configuration.warps {
-      level.linearise(i0: i0, i1: i1, i1x: i1x, i1y: i1y)
+      level.linearise(
+        i0: i0, i1: i1, i1x: i1x, i1y: i1y,
+        compensatesBrightness: configuration.compensatesBrightness)
       for _ in 0..<configuration.iterations {
         level.primalStep(
           lambdaTheta: configuration.dataWeight * configuration.coupling,
@@ -39,6 +41,8 @@ final class TVL1Level {
   private let u, v: UnsafeMutableBufferPointer<Float>
   /// Linearised data term: warped gradient of I1, its squared norm, and the constant part of rho.
   private let gx, gy, gradient2, rhoConstant: UnsafeMutableBufferPointer<Float>
+  /// I1(x + w0), or NaN where x + w0 is outside the frame.
+  private let warped: UnsafeMutableBufferPointer<Float>
   /// Dual variables of TV(u), (p11, p12), and of TV(v), (p21, p22).
   private let p11, p12, p21, p22: UnsafeMutableBufferPointer<Float>
 
@@ -51,11 +55,12 @@ final class TVL1Level {
     }
     (self.u, self.v) = (buffer(u.values), buffer(v.values))
     (gx, gy, gradient2, rhoConstant) = (buffer(), buffer(), buffer(), buffer())
+    warped = buffer()
     (p11, p12, p21, p22) = (buffer(), buffer(), buffer(), buffer())
   }
 
   deinit {
-    for pointer in [u, v, gx, gy, gradient2, rhoConstant, p11, p12, p21, p22] {
+    for pointer in [u, v, gx, gy, gradient2, rhoConstant, warped, p11, p12, p21, p22] {
       pointer.deallocate()
     }
   }
@@ -69,9 +74,13 @@ final class TVL1Level {
   }
 
   /// Samples I1 and grad I1 at x + w0 (bicubic, Keys 1981) and stores the linearised data term.
-  /// A pixel whose match falls outside the frame gets no data term.
-  // i0, i1, i1x, i1y (H, W); writes gx, gy, gradient2, rhoConstant (H, W)
-  func linearise(i0: Plane, i1: Plane, i1x: Plane, i1y: Plane) {
+  ///
+  /// A pixel whose match falls outside the frame gets no data term. With `compensatesBrightness`,
+  /// I1 is first mapped by the gain and offset that give the warped I1 the mean and standard
+  /// deviation of I0 over the matched pixels (moments, not a regression, which a poor initial
+  /// alignment would shrink towards zero gain).
+  // i0, i1, i1x, i1y (H, W); writes warped, gx, gy, gradient2, rhoConstant (H, W)
+  func linearise(i0: Plane, i1: Plane, i1x: Plane, i1y: Plane, compensatesBrightness: Bool) {
     let (w, h) = (width, height)
     let (i1, i1x, i1y) = (i1.values, i1x.values, i1y.values)
     parallelChunks(0..<h, minimumChunk: 8) { rows in
@@ -81,7 +90,7 @@ final class TVL1Level {
           let sx = Float(x) + u[i]
           let sy = Float(y) + v[i]
           guard sx >= 0, sx <= Float(w - 1), sy >= 0, sy <= Float(h - 1) else {
-            (gx[i], gy[i], gradient2[i], rhoConstant[i]) = (0, 0, 0, 0)
+            (warped[i], gx[i], gy[i]) = (.nan, 0, 0)
             continue
           }
           let (x0, y0) = (Int(sx), Int(sy))
@@ -100,11 +109,40 @@ final class TVL1Level {
           accumulate(1, wy.1)
           accumulate(2, wy.2)
           accumulate(3, wy.3)
-          (gx[i], gy[i], gradient2[i]) = (dx, dy, dx * dx + dy * dy)
-          rhoConstant[i] = value - dx * u[i] - dy * v[i] - i0.values[i]
+          (warped[i], gx[i], gy[i]) = (value, dx, dy)
         }
       }
     }
+    let (gain, offset) = compensatesBrightness ? brightnessMatch(i0.values) : (1, 0)
+    parallelChunks(0..<h, minimumChunk: 8) { rows in
+      for i in (rows.lowerBound * w)..<(rows.upperBound * w) {
+        guard !warped[i].isNaN else {
+          (gradient2[i], rhoConstant[i]) = (0, 0)
+          continue
+        }
+        let (dx, dy) = (gain * gx[i], gain * gy[i])
+        (gx[i], gy[i], gradient2[i]) = (dx, dy, dx * dx + dy * dy)
+        rhoConstant[i] = gain * warped[i] + offset - dx * u[i] - dy * v[i] - i0.values[i]
+      }
+    }
+  }
+
+  /// The gain and offset that give `warped` the mean and standard deviation of `i0` over the
+  /// pixels where `warped` is defined; (1, 0) if too few are.
+  private func brightnessMatch(_ i0: [Float]) -> (gain: Float, offset: Float) {
+    var (count, sum0, sum1, squares0, squares1) = (0.0, 0.0, 0.0, 0.0, 0.0)
+    for i in 0..<warped.count where !warped[i].isNaN {
+      let (a, b) = (Double(i0[i]), Double(warped[i]))
+      (count, sum0, sum1) = (count + 1, sum0 + a, sum1 + b)
+      (squares0, squares1) = (squares0 + a * a, squares1 + b * b)
+    }
+    guard count >= 16 else { return (1, 0) }
+    let (mean0, mean1) = (sum0 / count, sum1 / count)
+    let variance0 = max(squares0 / count - mean0 * mean0, 0)
+    let variance1 = max(squares1 / count - mean1 * mean1, 0)
+    guard variance1 > 1e-6 else { return (1, Float(mean0 - mean1)) }
+    let gain = min(max((variance0 / variance1).squareRoot(), 0.5), 2)
+    return (Float(gain), Float(mean0 - gain * mean1))
   }
 
   /// Primal step: the point-wise minimiser of the linearised L1 data term near u (the

@@ -29,6 +29,32 @@ import Testing
     #expect(Float(wrong) / Float(occluded.count) < 0.01, "\(wrong) pixels disagree")
   }
 
+  @Test func eachCriterionOnAHandMadeField() {
+    let (w, h) = (10, 6)
+    func field(_ u: (Int) -> Float) -> FlowField {
+      FlowField(
+        width: w, height: h, u: (0..<(w * h)).map { u($0 % w) },
+        v: [Float](repeating: 0, count: w * h))
+    }
+    // Uniform (1, 0) with a consistent reverse: only the last column's source is outside.
+    let outside = inconsistencies(
+      flow: field { _ in 1 }, reverse: field { _ in -1 }, motionBoundaries: true)
+    #expect(outside == (0..<(w * h)).map { $0 % w == w - 1 })
+    // Reverse flow pointing the same way: |w + w^|^2 = 4 >= 0.01 * 2 + 0.5 everywhere.
+    let occluded = occlusionMask(flow: field { _ in 1 }, reverse: field { _ in 1 })
+    #expect(occluded.allSatisfy { $0 })
+    // A 0.5 px step between columns 4 and 5: central differences of 0.25 flag exactly those two
+    // columns (0.0625 > 0.01 * 0.25 + 0.002); the forward-backward test passes everywhere.
+    let step = field { $0 < 5 ? 0 : 0.5 }
+    let boundary = inconsistencies(
+      flow: step, reverse: field { $0 < 5 ? 0 : -0.5 }, motionBoundaries: true)
+    #expect(boundary == (0..<(w * h)).map { [4, 5, w - 1].contains($0 % w) })
+    // Smoothing: weights stay in [0, 1], are 1 far from flagged pixels and small on them.
+    let weights = consistencyWeights(flow: step, reverse: field { $0 < 5 ? 0 : -0.5 })
+    #expect(weights.allSatisfy { (0...1).contains($0) })
+    #expect(weights[2 * w + 1] > 0.999 && weights[2 * w + 4] < 0.5)
+  }
+
   @Test func closestFirstKeepsTheNearestReliableFrame() {
     let combined = closestFirst([[1, 0, 0.5, 0], [1, 1, 1, 0], [1, 1, 1, 1]])
     #expect(combined[0] == [1, 0, 0.5, 0])

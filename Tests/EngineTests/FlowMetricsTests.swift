@@ -10,7 +10,8 @@ import Testing
   var previous: Tensor { Tensor(randomUniform: [3, 16, 20], in: 0...1, seed: 11) }
   var flow: FlowField {
     FlowField(
-      width: 20, height: 16, u: [Float](repeating: -3, count: 320), v: [Float](repeating: -2, count: 320))
+      width: 20, height: 16, u: [Float](repeating: -3, count: 320),
+      v: [Float](repeating: -2, count: 320))
   }
 
   @Test func perfectlyWarpedFramesHaveZeroError() {

@@ -44,8 +44,10 @@ import Testing
     let estimate = flow.flow(from: scene.first, to: scene.second)
     let valid = Measure.interior(scene.forwardValid, width: 384, height: 216, margin: 4)
     let all = estimate.endPointError(to: scene.forward, where: valid)
-    let boundary = estimate.endPointError(to: scene.forward, where: Measure.and(valid, scene.nearBoundary))
-    let away = estimate.endPointError(to: scene.forward, where: Measure.and(valid, Measure.not(scene.nearBoundary)))
+    let boundary = estimate.endPointError(
+      to: scene.forward, where: Measure.and(valid, scene.nearBoundary))
+    let away = estimate.endPointError(
+      to: scene.forward, where: Measure.and(valid, Measure.not(scene.nearBoundary)))
     print("EPE two layers: all", all, "near boundary", boundary, "away", away)
     #expect(all < 0.5, "EPE \(all)")
     #expect(boundary < 2.0, "EPE near boundary \(boundary)")

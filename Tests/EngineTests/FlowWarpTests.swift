@@ -11,7 +11,8 @@ import Testing
     var worst: Float = 0
     for c in 0..<3 {
       for i in 0..<(64 * 48) where interior[i] {
-        worst = max(worst, abs(warped.scalars[c * 64 * 48 + i] - scene.first.scalars[c * 64 * 48 + i]))
+        worst = max(
+          worst, abs(warped.scalars[c * 64 * 48 + i] - scene.first.scalars[c * 64 * 48 + i]))
       }
     }
     #expect(worst < 1e-5, "max difference \(worst)")

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Reliability weights c in [0, 1] for warping the other frame into this one (Ruder et al. 2016).
+/// Reliability weights c in [0, 1] for warping the other frame into this one.
 ///
+/// The test of Ruder, Dosovitskiy & Brox 2016.
 /// `flow` goes from this frame to the other one (for frame i: the backward flow w, i -> i-1) and
 /// `reverse` from the other frame back (the forward flow w^, i-1 -> i). A pixel a gets c = 0 if
 ///  - occluded: |w(a) + w^(a + w(a))|^2 >= 0.01 (|w(a)|^2 + |w^(a + w(a))|^2) + 0.5,
@@ -12,7 +13,8 @@ import Foundation
 public func consistencyWeights(flow: FlowField, reverse: FlowField) -> [Float] {
   let reliable = inconsistencies(flow: flow, reverse: reverse, motionBoundaries: true)
     .map { $0 ? Float(0) : 1 }
-  let plane = gaussianBlur(Plane(width: flow.width, height: flow.height, values: reliable), sigma: 0.8)
+  let plane = gaussianBlur(
+    Plane(width: flow.width, height: flow.height, values: reliable), sigma: 0.8)
   return plane.values.map { min(max($0, 0), 1) }
 }
 

@@ -14,7 +14,8 @@ public func flowBenchmark() -> String {
       _ = flow.flow(from: scene.first, to: scene.second)
       best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
-    lines.append(String(format: "  %4dx%-4d  %.3f s per frame pair (best of 3)", width, height, best))
+    lines.append(
+      String(format: "  %4dx%-4d  %.3f s per frame pair (best of 3)", width, height, best))
   }
   for (name, scene) in SyntheticMotion.standardCases(width: 512, height: 288) {
     let estimate = flow.flow(from: scene.first, to: scene.second)
@@ -22,7 +23,9 @@ public func flowBenchmark() -> String {
     var line = String(format: "  512x288 %@: EPE %.3f px", name, epe)
     if scene.nearBoundary.contains(true) {
       let near = zip(scene.forwardValid, scene.nearBoundary).map { $0 && $1 }
-      line += String(format: " (%.3f px within 3 px of the motion boundary)", estimate.endPointError(to: scene.forward, where: near))
+      line += String(
+        format: " (%.3f px within 3 px of the motion boundary)",
+        estimate.endPointError(to: scene.forward, where: near))
     }
     lines.append(line)
   }

@@ -4,7 +4,7 @@ import Foundation
 public struct FlowFileError: Error, CustomStringConvertible, Equatable {
   /// The file concerned.
   public let path: String
-  /// What was wrong, e.g. "bad tag 1.5 (expected 202021.25)".
+  /// What was wrong, such as "bad tag 1.5 (expected 202021.25)".
   public let reason: String
 
   /// A message such as `flow file 'a.flo': bad tag 1.5 (expected 202021.25)`.
@@ -15,10 +15,11 @@ extension FlowField {
   /// The tag that opens every Middlebury flow file ("PIEH" read as a little-endian float).
   static let middleburyTag: Float = 202021.25
 
-  /// Reads a Middlebury `.flo` file (Baker et al. 2011).
+  /// Reads a Middlebury `.flo` file.
   ///
-  /// Layout, little endian: float32 tag 202021.25, int32 width, int32 height, then float32 (u, v)
-  /// interleaved, row-major. Values above 1e9 ("unknown") are kept as stored.
+  /// Layout (Baker et al. 2011), little endian: float32 tag 202021.25, int32 width, int32
+  /// height, then float32 (u, v) interleaved, row-major. Values above 1e9 ("unknown") are kept
+  /// as stored.
   /// - Throws: `FlowFileError` naming `path` for a missing file, a bad tag, implausible
   ///   dimensions, or a file shorter than its header says.
   public static func read(from path: String) throws -> FlowField {
@@ -27,7 +28,8 @@ extension FlowField {
     }
     let bytes = [UInt8](data)
     guard bytes.count >= 12 else {
-      throw FlowFileError(path: path, reason: "file is \(bytes.count) bytes, shorter than its 12-byte header")
+      throw FlowFileError(
+        path: path, reason: "file is \(bytes.count) bytes, shorter than its 12-byte header")
     }
     func word(_ offset: Int) -> UInt32 {
       (0..<4).reduce(0) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
@@ -61,7 +63,9 @@ extension FlowField {
     var bytes = [UInt8]()
     bytes.reserveCapacity(12 + 8 * width * height)
     func append(_ word: UInt32) {
-      for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: word >> UInt32(shift))) }
+      for shift in stride(from: 0, to: 32, by: 8) {
+        bytes.append(UInt8(truncatingIfNeeded: word >> UInt32(shift)))
+      }
     }
     append(Self.middleburyTag.bitPattern)
     append(UInt32(bitPattern: Int32(width)))

@@ -1,8 +1,9 @@
 import Foundation
 
 extension FlowField {
-  /// The Middlebury colour coding of the field (Baker et al. 2011) as packed RGB24, (H, W, 3).
+  /// The Middlebury colour coding of the field as packed RGB24, (H, W, 3) row-major.
   ///
+  /// The colour wheel of Baker et al. 2011.
   /// Hue gives the direction on a 55-colour wheel (red, yellow, green, cyan, blue, magenta),
   /// saturation the length relative to `maximumMagnitude` (default: the largest known length);
   /// lengths beyond it are darkened to 75 %. Unknown values (> 1e9) are black.

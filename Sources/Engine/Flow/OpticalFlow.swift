@@ -2,11 +2,12 @@ import Foundation
 
 /// Dense optical flow between two frames by coarse-to-fine TV-L1.
 ///
-/// Minimises sum |I1(x + w) - I0(x)| + lambda^-1 TV(w) with the primal-dual scheme of Zach, Pock &
-/// Bischof 2007, linearised around the current flow and re-warped several times per pyramid level,
-/// with a median filter of the flow after each warp (Wedel et al. 2009; Sánchez et al., IPOL 2013).
-/// Differs from IPOL: a fixed iteration count per warp instead of a tolerance, and pixels whose
-/// match lies outside the second frame get no data term (the regulariser fills them in).
+/// Minimises sum |I1(x + w) - I0(x)| + lambda^-1 TV(w) with the primal-dual scheme of Zach,
+/// Pock & Bischof 2007, linearised around the current flow and re-warped several times per
+/// pyramid level, with a median filter of the flow after each warp (Wedel et al. 2009;
+/// Sánchez et al., IPOL 2013). Differs from IPOL: a fixed iteration count per warp instead of a
+/// tolerance; pixels whose match lies outside the second frame get no data term (the regulariser
+/// fills them in); and each warp matches the second frame's gain and offset to the first.
 public struct OpticalFlow: Sendable {
   /// Solver parameters; the defaults suit frames of a few hundred pixels a side.
   public struct Configuration: Sendable, Equatable {
@@ -52,7 +53,8 @@ public struct OpticalFlow: Sendable {
   ///
   /// Both frames are (1, H, W) grey or (3, H, W) RGB, of the same size, in any common range.
   public func flow(from first: Tensor, to second: Tensor) -> FlowField {
-    precondition(first.shape == second.shape, "flow: frames \(first.shape) and \(second.shape) differ")
+    precondition(
+      first.shape == second.shape, "flow: frames \(first.shape) and \(second.shape) differ")
     var (i0, i1) = normalised(Plane(luma: first), Plane(luma: second))
     if configuration.presmoothing > 0 {
       i0 = gaussianBlur(i0, sigma: configuration.presmoothing)

@@ -7,17 +7,19 @@ struct Plane {
   var values: [Float]
 
   init(width: Int, height: Int, values: [Float]) {
-    precondition(values.count == width * height, "Plane \(width)x\(height) needs \(width * height) values")
+    precondition(
+      values.count == width * height, "Plane \(width)x\(height) needs \(width * height) values")
     self.width = width
     self.height = height
     self.values = values
   }
 
   init(width: Int, height: Int, repeating value: Float = 0) {
-    self.init(width: width, height: height, values: [Float](repeating: value, count: width * height))
+    self.init(
+      width: width, height: height, values: [Float](repeating: value, count: width * height))
   }
 
-  /// Luma of an image: (1, H, W) is taken as is, (3, H, W) RGB is weighted by Rec. 601.
+  /// Luma of an image: (1, H, W) as is, (3, H, W) RGB weighted 0.299, 0.587, 0.114 (BT.601).
   init(luma image: Tensor) {
     precondition(image.shape.count == 3, "Expected a (C, H, W) image, got shape \(image.shape)")
     let (channels, height, width) = (image.shape[0], image.shape[1], image.shape[2])

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Frame pairs with exactly known flow, rendered from an analytic texture (for tests and benchmarks).
+/// Frame pairs with exactly known flow, rendered from an analytic texture, for tests and `bench`.
 ///
 /// The texture is a sum of sinusoids with wavelengths from 6 to 96 px in random directions,
 /// squashed by tanh: multi-scale, non-periodic, and smooth, so it can be sampled at any point.
@@ -90,7 +90,8 @@ enum SyntheticMotion {
           let (tx, ty) = map(Float(x), Float(y))
           flow.u[y * width + x] = tx - Float(x)
           flow.v[y * width + x] = ty - Float(y)
-          valid[y * width + x] = tx >= 0 && tx <= Float(width - 1) && ty >= 0 && ty <= Float(height - 1)
+          valid[y * width + x] =
+            tx >= 0 && tx <= Float(width - 1) && ty >= 0 && ty <= Float(height - 1)
         }
       }
       return (flow, valid)
@@ -104,7 +105,8 @@ enum SyntheticMotion {
   }
 
   /// Case 1: a translation by (dx, dy) pixels.
-  static func translation(width: Int, height: Int, dx: Float, dy: Float, seed: UInt64 = 1) -> Scene {
+  static func translation(width: Int, height: Int, dx: Float, dy: Float, seed: UInt64 = 1) -> Scene
+  {
     globalMotion(
       width: width, height: height, seed: seed,
       forwardMap: { ($0 + dx, $1 + dy) }, backwardMap: { ($0 - dx, $1 - dy) })
@@ -141,7 +143,9 @@ enum SyntheticMotion {
     let back = (Texture(seed: seed), Texture(seed: seed &+ 1000))
     let front = (Texture(seed: seed &+ 7), Texture(seed: seed &+ 1007))
     func inside(_ x: Float, _ y: Float, frame: Int) -> Bool {
-      let (cx, cy) = (centre.0 + Float(frame) * foreground.0, centre.1 + Float(frame) * foreground.1)
+      let (cx, cy) = (
+        centre.0 + Float(frame) * foreground.0, centre.1 + Float(frame) * foreground.1
+      )
       return (x - cx) * (x - cx) + (y - cy) * (y - cy) < radius * radius
     }
     func color(_ x: Float, _ y: Float, frame: Int) -> (Float, Float, Float) {
@@ -153,13 +157,16 @@ enum SyntheticMotion {
       return rgb(back.0(tx, ty), back.1(tx, ty))
     }
     func pixel(_ x: Float, _ y: Float, frame: Int) -> (Float, Float, Float) {
-      let (cx, cy) = (centre.0 + Float(frame) * foreground.0, centre.1 + Float(frame) * foreground.1)
+      let (cx, cy) = (
+        centre.0 + Float(frame) * foreground.0, centre.1 + Float(frame) * foreground.1
+      )
       let distance = ((x - cx) * (x - cx) + (y - cy) * (y - cy)).squareRoot()
       guard abs(distance - radius) < 1.5 else { return color(x, y, frame: frame) }
       var sum: (Float, Float, Float) = (0, 0, 0)
       for j in 0..<8 {
         for i in 0..<8 {
-          let c = color(x + (Float(i) + 0.5) / 8 - 0.5, y + (Float(j) + 0.5) / 8 - 0.5, frame: frame)
+          let c = color(
+            x + (Float(i) + 0.5) / 8 - 0.5, y + (Float(j) + 0.5) / 8 - 0.5, frame: frame)
           sum = (sum.0 + c.0 / 64, sum.1 + c.1 / 64, sum.2 + c.2 / 64)
         }
       }
@@ -208,7 +215,10 @@ enum SyntheticMotion {
     let (w, h) = (Float(width), Float(height))
     return [
       ("translation (2.5, -1.25)", translation(width: width, height: height, dx: 2.5, dy: -1.25)),
-      ("rotation 3 deg + zoom 1.04", rotationZoom(width: width, height: height, degrees: 3, scale: 1.04)),
+      (
+        "rotation 3 deg + zoom 1.04",
+        rotationZoom(width: width, height: height, degrees: 3, scale: 1.04)
+      ),
       (
         "two layers",
         twoLayers(

@@ -50,7 +50,11 @@ final class TVL1Level {
     (width, height) = (u.width, u.height)
     func buffer(_ values: [Float]? = nil) -> UnsafeMutableBufferPointer<Float> {
       let pointer = UnsafeMutableBufferPointer<Float>.allocate(capacity: u.values.count)
-      if let values { _ = pointer.initialize(from: values) } else { pointer.initialize(repeating: 0) }
+      if let values {
+        _ = pointer.initialize(from: values)
+      } else {
+        pointer.initialize(repeating: 0)
+      }
       return pointer
     }
     (self.u, self.v) = (buffer(u.values), buffer(v.values))
@@ -206,7 +210,7 @@ final class TVL1Level {
     }
   }
 
-  /// Replaces u and v by their medians over (2r+1)^2 windows (Wedel et al. 2009).
+  /// Replaces u and v by their medians over (2r+1)^2 windows (Wedel and colleagues, 2009).
   func medianFilterFlow(radius: Int) {
     let (current, currentV) = flow
     _ = u.update(from: medianFiltered(current, radius: radius).values)

@@ -10,14 +10,16 @@ enum Measure {
   static func endPointError(
     _ flow: FlowField, _ truth: FlowField, where mask: [Bool], margin: Int = 0
   ) -> Float {
-    flow.endPointError(to: truth, where: interior(mask, width: flow.width, height: flow.height, margin: margin))
+    flow.endPointError(
+      to: truth, where: interior(mask, width: flow.width, height: flow.height, margin: margin))
   }
 
   /// `mask` with a border of `margin` pixels cleared.
   static func interior(_ mask: [Bool], width: Int, height: Int, margin: Int) -> [Bool] {
     var result = mask
     for y in 0..<height {
-      for x in 0..<width where x < margin || y < margin || x >= width - margin || y >= height - margin {
+      for x in 0..<width
+      where x < margin || y < margin || x >= width - margin || y >= height - margin {
         result[y * width + x] = false
       }
     }

@@ -18,13 +18,13 @@ public struct OpticalFlow: Sendable {
     /// Step of the dual update (tau); at most 0.25 for convergence.
     public var timeStep: Float = 0.25
     /// Size ratio between consecutive pyramid levels, in (0, 1).
-    public var scaleFactor: Float = 0.5
+    public var scaleFactor: Float = 0.7
     /// The coarsest level is the last whose shorter side is at least this many pixels.
     public var coarsestSide: Int = 16
     /// Linearisations (warps) per pyramid level.
-    public var warps: Int = 5
+    public var warps: Int = 3
     /// Primal-dual iterations per warp.
-    public var iterations: Int = 30
+    public var iterations: Int = 20
     /// Radius of the median filter applied to the flow after each warp; 0 disables it.
     public var medianRadius: Int = 1
     /// Gaussian pre-smoothing of the finest level, in pixels.

@@ -15,7 +15,6 @@ import Testing
     let occluded = Measure.not(scene.backwardValid)
     let caught = Measure.fraction(of: unreliable, within: occluded)
     let kept = Measure.fraction(of: Measure.not(unreliable), within: scene.backwardValid)
-    print("consistency: occluded with c < 0.5:", caught, "visible with c >= 0.5:", kept)
     #expect(caught > 0.9, "only \(caught) of occluded pixels have c < 0.5")
     #expect(kept > 0.9, "only \(kept) of visible pixels have c >= 0.5")
     #expect(weights.allSatisfy { (0...1).contains($0) })

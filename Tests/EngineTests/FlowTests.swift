@@ -1,55 +1,63 @@
-import Foundation
 import Testing
 
 @testable import Engine
 
 @Suite struct FlowTests {
-  let flow = OpticalFlow()
+  /// Single-layer motions with exact ground truth, at a processing resolution of 384x216.
+  enum GlobalMotion: String, CaseIterable, CustomTestStringConvertible {
+    case subpixelShift, largeShift, exposureChange, rotationAndZoom
 
-  @Test func translationBySubpixelShift() {
-    let scene = SyntheticMotion.translation(width: 384, height: 216, dx: 2.5, dy: -1.25)
-    let estimate = flow.flow(from: scene.first, to: scene.second)
-    let epe = Measure.endPointError(estimate, scene.forward, where: scene.forwardValid, margin: 4)
-    print("EPE translation (2.5, -1.25):", epe)
-    #expect(epe < 0.1, "EPE \(epe)")
+    var testDescription: String { rawValue }
+
+    var scene: SyntheticMotion.Scene {
+      switch self {
+      case .subpixelShift:
+        return SyntheticMotion.translation(width: 384, height: 216, dx: 2.5, dy: -1.25)
+      case .largeShift:
+        // 20 px: several times what one linearisation can reach, so the pyramid must work.
+        return SyntheticMotion.translation(width: 384, height: 216, dx: -17.3, dy: 9.6)
+      case .exposureChange:
+        var scene = SyntheticMotion.translation(width: 384, height: 216, dx: 2.5, dy: -1.25)
+        scene.second.scalars = scene.second.scalars.map { 1.1 * $0 + 0.03 }
+        return scene
+      case .rotationAndZoom:
+        return SyntheticMotion.rotationZoom(width: 384, height: 216, degrees: 3, scale: 1.04)
+      }
+    }
+
+    /// The largest mean end-point error accepted, in pixels (measured: about a fifth of it).
+    var limit: Float { self == .rotationAndZoom ? 0.15 : 0.05 }
   }
 
-  @Test func largeTranslationNeedsThePyramid() {
-    let scene = SyntheticMotion.translation(width: 384, height: 216, dx: -17.3, dy: 9.6)
-    let estimate = flow.flow(from: scene.first, to: scene.second)
+  @Test(arguments: GlobalMotion.allCases) func globalMotionIsRecovered(motion: GlobalMotion) {
+    let scene = motion.scene
+    let estimate = OpticalFlow().flow(from: scene.first, to: scene.second)
     let epe = Measure.endPointError(estimate, scene.forward, where: scene.forwardValid, margin: 4)
-    print("EPE translation (-17.3, 9.6):", epe)
-    #expect(epe < 0.2, "EPE \(epe)")
-  }
-
-  @Test func exposureChangeIsNotMotion() {
-    var scene = SyntheticMotion.translation(width: 384, height: 216, dx: 2.5, dy: -1.25)
-    scene.second.scalars = scene.second.scalars.map { 1.1 * $0 + 0.03 }
-    let estimate = flow.flow(from: scene.first, to: scene.second)
-    let epe = Measure.endPointError(estimate, scene.forward, where: scene.forwardValid, margin: 4)
-    print("EPE translation with gain 1.1 and offset 0.03:", epe)
-    #expect(epe < 0.1, "EPE \(epe)")
-  }
-
-  @Test func rotationAndZoom() {
-    let scene = SyntheticMotion.rotationZoom(width: 384, height: 216, degrees: 3, scale: 1.04)
-    let estimate = flow.flow(from: scene.first, to: scene.second)
-    let epe = Measure.endPointError(estimate, scene.forward, where: scene.forwardValid, margin: 4)
-    print("EPE rotation+zoom:", epe)
-    #expect(epe < 0.3, "EPE \(epe)")
+    #expect(epe < motion.limit, "mean end-point error \(epe) px")
   }
 
   @Test func twoLayersWithOcclusion() {
     let scene = SyntheticMotion.standardCases(width: 384, height: 216)[2].scene
-    let estimate = flow.flow(from: scene.first, to: scene.second)
+    let estimate = OpticalFlow().flow(from: scene.first, to: scene.second)
     let valid = Measure.interior(scene.forwardValid, width: 384, height: 216, margin: 4)
     let all = estimate.endPointError(to: scene.forward, where: valid)
     let boundary = estimate.endPointError(
       to: scene.forward, where: Measure.and(valid, scene.nearBoundary))
     let away = estimate.endPointError(
       to: scene.forward, where: Measure.and(valid, Measure.not(scene.nearBoundary)))
-    print("EPE two layers: all", all, "near boundary", boundary, "away", away)
-    #expect(all < 0.5, "EPE \(all)")
-    #expect(boundary < 2.0, "EPE near boundary \(boundary)")
+    // Relative motion is 9.9 px; within 3 px of the edge the error is mostly a misplaced edge.
+    #expect(all < 0.15, "mean end-point error \(all) px")
+    #expect(away < 0.05, "mean end-point error away from the edge \(away) px")
+    #expect(boundary < 2.0, "mean end-point error within 3 px of the edge \(boundary) px")
+  }
+
+  @Test func identicalFramesGiveZeroFlowAtAnySize() {
+    for (width, height) in [(1, 1), (7, 5), (40, 9), (96, 64)] {
+      let frame = Tensor(randomUniform: [1, height, width], in: 0...1, seed: 9)
+      let field = OpticalFlow().flow(from: frame, to: frame)
+      #expect(field.width == width && field.height == height)
+      let largest = zip(field.u, field.v).map { max(abs($0), abs($1)) }.max() ?? 0
+      #expect(largest < 1e-3, "largest displacement \(largest) px at \(width)x\(height)")
+    }
   }
 }

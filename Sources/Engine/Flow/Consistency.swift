@@ -2,9 +2,9 @@ import Foundation
 
 /// Reliability weights c in [0, 1] for warping the other frame into this one.
 ///
-/// The test of Ruder, Dosovitskiy & Brox 2016.
-/// `flow` goes from this frame to the other one (for frame i: the backward flow w, i -> i-1) and
-/// `reverse` from the other frame back (the forward flow w^, i-1 -> i). A pixel a gets c = 0 if
+/// The test of Ruder, Dosovitskiy & Brox 2016. `flow` goes from this frame to the other one
+/// (for frame i: the backward flow w, i -> i-1) and `reverse` from the other frame back (the
+/// forward flow w^, i-1 -> i). Pixel a gets c = 0 if
 ///  - occluded: |w(a) + w^(a + w(a))|^2 >= 0.01 (|w(a)|^2 + |w^(a + w(a))|^2) + 0.5,
 ///  - on a motion boundary: |grad u|^2 + |grad v|^2 > 0.01 |w(a)|^2 + 0.002, or
 ///  - its source a + w(a) is outside the frame,
@@ -73,12 +73,12 @@ func inconsistencies(flow: FlowField, reverse: FlowField, motionBoundaries: Bool
             // Central differences, one-sided at the borders.
             let (left, right) = (max(x - 1, 0), min(x + 1, w - 1))
             let (up, down) = (max(y - 1, 0), min(y + 1, h - 1))
-            let sxScale = 1 / Float(max(right - left, 1))
-            let syScale = 1 / Float(max(down - up, 1))
-            let ux = (flow.u[y * w + right] - flow.u[y * w + left]) * sxScale
-            let vx = (flow.v[y * w + right] - flow.v[y * w + left]) * sxScale
-            let uy = (flow.u[down * w + x] - flow.u[up * w + x]) * syScale
-            let vy = (flow.v[down * w + x] - flow.v[up * w + x]) * syScale
+            let columnScale = 1 / Float(max(right - left, 1))
+            let rowScale = 1 / Float(max(down - up, 1))
+            let ux = (flow.u[y * w + right] - flow.u[y * w + left]) * columnScale
+            let vx = (flow.v[y * w + right] - flow.v[y * w + left]) * columnScale
+            let uy = (flow.u[down * w + x] - flow.u[up * w + x]) * rowScale
+            let vy = (flow.v[down * w + x] - flow.v[up * w + x]) * rowScale
             if ux * ux + uy * uy + vx * vx + vy * vy > 0.01 * length2 + 0.002 {
               result[i] = true
             }

@@ -7,7 +7,9 @@ import Foundation
 /// pyramid level, with a median filter of the flow after each warp (Wedel et al. 2009;
 /// Sánchez et al., IPOL 2013). Differs from IPOL: a fixed iteration count per warp instead of a
 /// tolerance; pixels whose match lies outside the second frame get no data term (the regulariser
-/// fills them in); and each warp matches the second frame's gain and offset to the first.
+/// fills them in); each warp matches the second frame's gain and offset to the first; and
+/// before each level's warps, pixels near motion boundaries take a neighbour's flow when it
+/// matches their 3x3 patch better (`selectNeighbourFlows`), which sharpens motion boundaries.
 public struct OpticalFlow: Sendable {
   /// Solver parameters; the defaults suit frames of a few hundred pixels a side.
   public struct Configuration: Sendable, Equatable {
@@ -33,6 +35,9 @@ public struct OpticalFlow: Sendable {
     /// Whether each warp matches the warped second frame's mean and spread to the first's
     /// (a global gain and offset), so exposure changes between the frames do not read as motion.
     public var compensatesBrightness = true
+
+    /// Distance to the neighbours whose flows are tried before each level's warps; 0 disables.
+    public var neighbourReach: Int = 3
 
     /// Creates the default configuration.
     public init() {}
@@ -74,6 +79,10 @@ public struct OpticalFlow: Sendable {
         v = resized(v, width: target.width, height: target.height)
         u.values = u.values.map { $0 * ratioX }
         v.values = v.values.map { $0 * ratioY }
+      }
+      if configuration.neighbourReach > 0 {
+        selectNeighbourFlows(
+          from: target, to: secondLevels[level], u: &u, v: &v, reach: configuration.neighbourReach)
       }
       refine(from: target, to: secondLevels[level], u: &u, v: &v)
     }

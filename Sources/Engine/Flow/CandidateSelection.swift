@@ -35,7 +35,7 @@ func selectNeighbourFlows(from i0: Plane, to i1: Plane, u: inout Plane, v: inout
                       let sx = Float(x + dx) + fu
                       let sy = Float(y + dy) + fv
                       if sx < 0 || sx > Float(w - 1) || sy < 0 || sy > Float(h - 1) {
-                        total += 255
+                        total += 255  // a match outside the frame costs a full-range miss
                       } else {
                         total += abs(bilinear(second, w, h, sx, sy) - first[(y + dy) * w + x + dx])
                       }

@@ -8,7 +8,7 @@ extension OpticalFlow {
   /// (1) thresholds rho point-wise to get the data step v, sets u = v + theta div p, and
   /// (2) updates the duals p = (p + tau/theta grad u) / (1 + tau/theta |grad u|)
   /// (Zach, Pock & Bischof 2007, eqs. 10-12; Chambolle 2004 for the dual step).
-  // i0, i1 (H, W) on 0...255; u, v (H, W) in pixels, updated in place
+  // i0, i1 (H, W) standardised to 128 +- 50; u, v (H, W) in pixels, updated in place
   func refine(from i0: Plane, to i1: Plane, u: inout Plane, v: inout Plane) {
     let level = TVL1Level(u: u, v: v)
     let (i1x, i1y) = centralGradient(i1)

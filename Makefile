@@ -22,8 +22,13 @@ build: deps
 samples: build
 	@bash scripts/make-samples.sh
 
+# A few minutes on 2 cores: the first second of the clip at 256 px. Drop --preview, --size and
+# --iterations for the full clip at full quality (much longer).
+DEMO_OUT = samples/clip-stylized.mp4
 demo: weights samples
-	$(BIN) probe $(SAMPLE_CLIP)
+	$(BIN) $(SAMPLE_CLIP) --style $(SAMPLE_STYLE) -o $(DEMO_OUT) --overwrite \
+	  --preview 24 --size 256 --iterations 80
+	@echo "Result: $(DEMO_OUT)"
 
 test: weights
 	$(SWIFT) test -c release --disable-xctest

@@ -97,7 +97,7 @@ struct Stylize: ParsableCommand {
       iterations: summary.iterations, finalLosses: summary.lastLosses, settings: options.settings,
       warnings: summary.warnings)
     let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(report), as: UTF8.self)
   }
 }

@@ -57,30 +57,32 @@ enum SHA256 {
     _ state: inout [UInt32], _ schedule: inout [UInt32], _ block: UnsafeRawBufferPointer
   ) {
     @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
-    for t in 0..<16 {
-      schedule[t] =
-        UInt32(block[4 * t]) << 24 | UInt32(block[4 * t + 1]) << 16
-        | UInt32(block[4 * t + 2]) << 8 | UInt32(block[4 * t + 3])
+    roundConstants.withUnsafeBufferPointer { k in
+      schedule.withUnsafeMutableBufferPointer { w in
+        for t in 0..<16 {
+          w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self))
+        }
+        for t in 16..<64 {
+          let w15 = w[t - 15], w2 = w[t - 2]
+          let s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3)
+          let s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10)
+          w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+        }
+        var (a, b, c, d) = (state[0], state[1], state[2], state[3])
+        var (e, f, g, h) = (state[4], state[5], state[6], state[7])
+        for t in 0..<64 {
+          let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+          let choose = (e & f) ^ (~e & g)
+          let t1 = h &+ s1 &+ choose &+ k[t] &+ w[t]
+          let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+          let majority = (a & b) ^ (a & c) ^ (b & c)
+          let t2 = s0 &+ majority
+          (h, g, f, e) = (g, f, e, d &+ t1)
+          (d, c, b, a) = (c, b, a, t1 &+ t2)
+        }
+        state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
+        state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
+      }
     }
-    for t in 16..<64 {
-      let w15 = schedule[t - 15], w2 = schedule[t - 2]
-      let s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >> 3)
-      let s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >> 10)
-      schedule[t] = schedule[t - 16] &+ s0 &+ schedule[t - 7] &+ s1
-    }
-    var (a, b, c, d) = (state[0], state[1], state[2], state[3])
-    var (e, f, g, h) = (state[4], state[5], state[6], state[7])
-    for t in 0..<64 {
-      let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-      let choose = (e & f) ^ (~e & g)
-      let t1 = h &+ s1 &+ choose &+ roundConstants[t] &+ schedule[t]
-      let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-      let majority = (a & b) ^ (a & c) ^ (b & c)
-      let t2 = s0 &+ majority
-      (h, g, f, e) = (g, f, e, d &+ t1)
-      (d, c, b, a) = (c, b, a, t1 &+ t2)
-    }
-    state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
-    state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
   }
 }

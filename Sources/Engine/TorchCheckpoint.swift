@@ -329,22 +329,3 @@ struct PickleReader {
     return String(decoding: bytes[start..<(offset - 1)], as: UTF8.self)
   }
 }
-
-extension TorchCheckpoint {
-  /// The dequantised weights, (outC, inC, 3, 3) with `W[i] = table[q[i]]`, and the bias of the
-  /// convolution `name` (e.g. `block1_conv1`), checked against the expected shape.
-  func convolution(_ name: String, outChannels: Int, inChannels: Int, path: String) throws
-    -> (weights: [Float], bias: [Float])
-  {
-    guard case .uint8(let q)? = tensors[name + "_W_q"]?.storage,
-      tensors[name + "_W_q"]?.shape == [outChannels, inChannels, 3, 3]
-    else { throw WeightsError.malformed(path: path, reason: "\(name)_W_q is not uint8 (\(outChannels), \(inChannels), 3, 3)") }
-    guard case .float32(let table)? = tensors[name + "_W_table"]?.storage, table.count == 256 else {
-      throw WeightsError.malformed(path: path, reason: "\(name)_W_table is not float32 (256)")
-    }
-    guard case .float32(let bias)? = tensors[name + "_b"]?.storage, bias.count == outChannels else {
-      throw WeightsError.malformed(path: path, reason: "\(name)_b is not float32 (\(outChannels))")
-    }
-    return (q.map { table[Int($0)] }, bias)
-  }
-}

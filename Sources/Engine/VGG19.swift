@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// The convolutional part of VGG-19 (Simonyan & Zisserman 2014) as a fixed feature extractor:
@@ -75,14 +76,14 @@ public final class VGG19 {
   ) throws {
     let checkpoint = try TorchCheckpoint(
       contentsOf: path, expectedSHA256: verifyChecksum ? Self.expectedSHA256 : nil)
-    var layers: [ConvolutionLayer] = []
-    var inChannels = 3
+    var parameters: [(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int)] = []
     for (layer, outChannels) in zip(Layer.allCases, Self.channelsOfDepth) {
+      let inChannels = parameters.last?.outChannels ?? 3
       let (weights, bias) = try checkpoint.convolution(
         layer.convolutionName, outChannels: outChannels, inChannels: inChannels, path: path)
-      layers.append(ConvolutionLayer(weights: weights, bias: bias, outChannels: outChannels, inChannels: inChannels))
-      inChannels = outChannels
+      parameters.append((weights, bias, outChannels, inChannels))
     }
+    let layers = Self.packed(parameters)
     self.init(convolutions: layers, pooling: pooling)
   }
 
@@ -92,16 +93,33 @@ public final class VGG19 {
   public convenience init(randomWeightsSeed seed: UInt64, pooling: Pooling = .max, widthDivisor: Int = 1) {
     precondition(widthDivisor >= 1 && 64 % widthDivisor == 0, "widthDivisor must divide 64")
     var generator = SeededGenerator(seed: seed)
-    var layers: [ConvolutionLayer] = []
-    var inChannels = 3
+    var parameters: [(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int)] = []
     for outChannels in Self.channelsOfDepth.map({ $0 / widthDivisor }) {
+      let inChannels = parameters.last?.outChannels ?? 3
       let limit = (6 / Float(9 * inChannels)).squareRoot()
       let weights = (0..<(outChannels * inChannels * 9)).map { _ in Float.random(in: -limit...limit, using: &generator) }
       let bias = (0..<outChannels).map { _ in Float.random(in: -0.1...0.1, using: &generator) }
-      layers.append(ConvolutionLayer(weights: weights, bias: bias, outChannels: outChannels, inChannels: inChannels))
-      inChannels = outChannels
+      parameters.append((weights, bias, outChannels, inChannels))
     }
+    let layers = Self.packed(parameters)
     self.init(convolutions: layers, pooling: pooling)
+  }
+
+  /// Builds the layers (packing each kernel twice) on all cores.
+  private static func packed(_ parameters: [(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int)])
+    -> [ConvolutionLayer]
+  {
+    var layers = [ConvolutionLayer?](repeating: nil, count: parameters.count)
+    layers.withUnsafeMutableBufferPointer { buffer in
+      nonisolated(unsafe) let target = buffer
+      // Deepest (largest) first, one layer per iteration: each writes its own slot.
+      DispatchQueue.concurrentPerform(iterations: parameters.count) { index in
+        let p = parameters[parameters.count - 1 - index]
+        target[parameters.count - 1 - index] = ConvolutionLayer(
+          weights: p.weights, bias: p.bias, outChannels: p.outChannels, inChannels: p.inChannels)
+      }
+    }
+    return layers.compactMap { $0 }
   }
 
   init(convolutions: [ConvolutionLayer], pooling: Pooling) {
@@ -191,5 +209,25 @@ extension VGG19.Layer {
   init?(depth: Int) {
     guard Self.allCases.indices.contains(depth) else { return nil }
     self = Self.allCases[depth]
+  }
+}
+
+extension TorchCheckpoint {
+  /// The dequantised weights, (outC, inC, 3, 3) with `W[i] = table[q[i]]`, and the bias of the
+  /// convolution `name` (e.g. `block1_conv1`), checked against the expected shape.
+  func convolution(_ name: String, outChannels: Int, inChannels: Int, path: String) throws
+    -> (weights: [Float], bias: [Float])
+  {
+    guard case .uint8(let q)? = tensors[name + "_W_q"]?.storage,
+      tensors[name + "_W_q"]?.shape == [outChannels, inChannels, 3, 3]
+    else { throw WeightsError.malformed(path: path, reason: "\(name)_W_q is not uint8 (\(outChannels), \(inChannels), 3, 3)") }
+    guard case .float32(let table)? = tensors[name + "_W_table"]?.storage, table.count == 256 else {
+      throw WeightsError.malformed(path: path, reason: "\(name)_W_table is not float32 (256)")
+    }
+    guard case .float32(let bias)? = tensors[name + "_b"]?.storage, bias.count == outChannels else {
+      throw WeightsError.malformed(path: path, reason: "\(name)_b is not float32 (\(outChannels))")
+    }
+    let weights = table.withUnsafeBufferPointer { table in q.map { table[Int($0)] } }
+    return (weights, bias)
   }
 }

@@ -49,10 +49,12 @@ struct Bench: ParsableCommand {
 
   mutating func run() throws {
     _ = Benchmark.configure(strategy: strategy, stripeBudget: stripeBudget)
+    let start = Date()
     let network =
       randomWeights
       ? VGG19(randomWeightsSeed: 1)
       : try VGG19(weightsAt: weights ?? VGG19.defaultWeightsPath())
+    print(String(format: "weights %@ in %.3f s", randomWeights ? "generated" : "read and verified", Date().timeIntervalSince(start)))
     for (width, height) in try parsedSizes() {
       let result = Benchmark.run(network: network, height: height, width: width, repeats: repeats)
       print(Benchmark.table(result))

@@ -76,3 +76,30 @@ import Testing
     #expect(vgg.backward(gradients: a.merging(b) { x, _ in x }) == both)
   }
 }
+
+@Suite struct VGG19RealWeightsTests {
+  /// relu1_1 and relu1_2 of the loaded network against the direct convolution with the
+  /// dequantised weights: checks the OIHW layout and the bias all the way through.
+  @Test func firstLayersMatchTheDirectConvolution() throws {
+    let path = VGG19.defaultWeightsPath()
+    guard FileManager.default.fileExists(atPath: path) else {
+      Issue.record("VGG-19 weights missing at \(path): run `make weights` or `scripts/fetch-weights.sh`")
+      return
+    }
+    let start = Date()
+    let vgg = try VGG19(weightsAt: path)
+    print("VGG19 weights loaded and verified in \(Date().timeIntervalSince(start)) s")
+    let image = Tensor(randomUniform: [3, 9, 11], in: -120...150, seed: 21)
+    let taps = vgg.forward(image, capturing: [.relu1_1, .relu1_2])
+    let first = vgg.convolutions[0], second = vgg.convolutions[1]
+    let relu1_1 = directConvolution(image, weights: first.weights, bias: first.bias, outChannels: 64)
+    let expected1 = relu1_1.scalars.map { max(0, $0) }
+    let expected2 = directConvolution(
+      Tensor(shape: relu1_1.shape, scalars: expected1), weights: second.weights, bias: second.bias, outChannels: 64
+    ).scalars.map { max(0, $0) }
+    let scale = expected2.map(abs).max() ?? 1
+    #expect(maxAbsDifference(taps[.relu1_1]?.scalars ?? [], expected1) < 1e-3)
+    #expect(maxAbsDifference(taps[.relu1_2]?.scalars ?? [], expected2) < 1e-5 * scale)
+    #expect(expected1.contains { $0 > 0 } && expected2.contains { $0 > 0 })
+  }
+}

@@ -39,13 +39,22 @@ import Testing
   }
 
   /// loss = sum over taps of r_l * F_l(x) for a small random VGG; compares backward with
-  /// central differences on a sample of pixels.
-  @Test(arguments: [VGG19.Pooling.max, .average])
-  func backwardMatchesFiniteDifferences(pooling: VGG19.Pooling) {
+  /// central differences on a sample of pixels. Shallow: conv, conv, pool, conv, conv, pool,
+  /// conv on 11x13; deep: all five blocks on 35x37 (odd at every level). Deep max pooling over
+  /// few channels has near-ties: a window whose two largest inputs are closer than the step
+  /// makes a few neighbouring pixels' differences mix both sides (seen: 4 of 101 pixels, all in
+  /// one receptive field, moving towards the analytic value as the step shrinks). So at most 5%
+  /// of the pixels may be off by more than 2% of the largest gradient, none by more than 10%.
+  @Test(arguments: [
+    (VGG19.Pooling.max, [VGG19.Layer.relu1_1, .relu2_1, .relu3_1], 11, 13),
+    (.average, [.relu1_1, .relu2_1, .relu3_1], 11, 13),
+    (.max, [.relu1_2, .relu4_2, .relu5_1], 35, 37),
+    (.average, [.relu3_1, .relu5_4], 35, 37),
+  ])
+  func backwardMatchesFiniteDifferences(pooling: VGG19.Pooling, layers: [VGG19.Layer], height: Int, width: Int) {
     let vgg = VGG19(randomWeightsSeed: 7, pooling: pooling, widthDivisor: 16)
-    let image = Tensor(randomUniform: [3, 11, 13], seed: 8)
-    let layers: Set<VGG19.Layer> = [.relu1_1, .relu2_1, .relu3_1]
-    let taps = vgg.forward(image, capturing: layers)
+    let image = Tensor(randomUniform: [3, height, width], seed: 8)
+    let taps = vgg.forward(image, capturing: Set(layers))
     var seed: UInt64 = 9
     let directions = taps.mapValues { tap -> Tensor in
       seed += 1
@@ -55,11 +64,15 @@ import Testing
     #expect(analytic.shape == image.shape)
     let probe = VGG19(randomWeightsSeed: 7, pooling: pooling, widthDivisor: 16)
     let check = GradientCheck(input: image.scalars, analytic: analytic.scalars, epsilon: 1e-3, samples: 101) { scalars in
-      let out = probe.forward(Tensor(shape: image.shape, scalars: scalars), capturing: layers)
+      let out = probe.forward(Tensor(shape: image.shape, scalars: scalars), capturing: Set(layers))
       return directions.reduce(0.0) { sum, entry in sum + dot(entry.value.scalars, out[entry.key]?.scalars ?? []) }
     }
-    print("gradient check VGG19Tests \(pooling): \(check)")
-    #expect(check.maxAbsDifference < 2e-2 * check.maxMagnitude, "\(pooling): \(check)")
+    print("gradient check VGG19Tests \(pooling) \(layers) \(height)x\(width): \(check)")
+    #expect(check.count(over: 2e-2 * check.maxMagnitude) <= check.checked / 20, "\(pooling): \(check)")
+    #expect(check.maxAbsDifference < 1e-1 * check.maxMagnitude, "\(pooling): \(check)")
+    if pooling == .average || height < 20 {  // no near-ties: every pixel within 1%
+      #expect(check.maxAbsDifference < 1e-2 * check.maxMagnitude, "\(pooling): \(check)")
+    }
   }
 
   @Test func gradientsAtSeveralTapsAddUp() {

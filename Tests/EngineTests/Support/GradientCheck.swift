@@ -11,6 +11,11 @@ struct GradientCheck {
   var maxMagnitude: Double
   /// How many coordinates were compared.
   var checked: Int
+  /// |analytic - numeric| for each checked coordinate.
+  var differences: [Double]
+
+  /// How many checked coordinates differ by more than `tolerance`.
+  func count(over tolerance: Double) -> Int { differences.filter { $0 > tolerance }.count }
 
   /// Compares `analytic` (the claimed gradient at `input`) with central differences of `loss`.
   /// Checks every coordinate, or `samples` coordinates spread evenly over the input.
@@ -27,6 +32,7 @@ struct GradientCheck {
     }
     var (maxAbs, maxRel, maxMagnitude) = (0.0, 0.0, 0.0)
     var x = input
+    var differences: [Double] = []
     for i in indices {
       let original = x[i]
       x[i] = original + epsilon
@@ -37,6 +43,7 @@ struct GradientCheck {
       let step = Double(original + epsilon) - Double(original - epsilon)  // the step actually taken
       let numeric = (plus - minus) / step
       let difference = abs(Double(analytic[i]) - numeric)
+      differences.append(difference)
       maxAbs = max(maxAbs, difference)
       maxRel = max(maxRel, difference / max(abs(Double(analytic[i])), abs(numeric), floor))
       maxMagnitude = max(maxMagnitude, abs(numeric))
@@ -45,6 +52,7 @@ struct GradientCheck {
     maxRelativeDifference = maxRel
     self.maxMagnitude = maxMagnitude
     checked = indices.count
+    self.differences = differences
   }
 }
 

@@ -31,6 +31,15 @@ import Testing
     #expect(VGG19(randomWeightsSeed: 1).channels(at: .relu3_1) == 256)
   }
 
+  /// 16x17 is the smallest size that reaches block 5 (1x1 there); the backward must still work.
+  @Test func smallestImageReachesTheLastLayer() {
+    let vgg = VGG19(randomWeightsSeed: 5, pooling: .average, widthDivisor: 8)
+    let taps = vgg.forward(Tensor(randomUniform: [3, 16, 17], in: -100...100, seed: 6), capturing: [.relu5_4])
+    #expect(taps[.relu5_4]?.shape == [64, 1, 1])
+    let gradient = vgg.backward(gradients: [.relu5_4: Tensor(shape: [64, 1, 1], repeating: 1)])
+    #expect(gradient.shape == [3, 16, 17] && gradient.scalars.allSatisfy(\.isFinite))
+  }
+
   @Test func forwardStopsAtTheDeepestRequestedLayer() {
     let vgg = VGG19(randomWeightsSeed: 1, widthDivisor: 16)
     let taps = vgg.forward(Tensor(randomUniform: [3, 16, 16], seed: 3), capturing: [.relu2_1, .relu1_1])

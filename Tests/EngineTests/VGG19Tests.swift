@@ -14,7 +14,8 @@ import Testing
     #expect(VGG19.Layer.relu1_2 < .relu2_1 && VGG19.Layer.relu4_2 > .relu4_1)
     #expect([VGG19.Layer.relu5_1, .relu1_1, .relu4_2].max() == .relu5_1)
     #expect(VGG19.Layer.relu3_4.convolutionName == "block3_conv4")
-    #expect(VGG19.Layer.allCases.filter(\.followsPooling) == [.relu2_1, .relu3_1, .relu4_1, .relu5_1])
+    #expect(
+      VGG19.Layer.allCases.filter(\.followsPooling) == [.relu2_1, .relu3_1, .relu4_1, .relu5_1])
   }
 
   @Test func outputShapesForAnOddSize() {
@@ -34,7 +35,8 @@ import Testing
   /// 16x17 is the smallest size that reaches block 5 (1x1 there); the backward must still work.
   @Test func smallestImageReachesTheLastLayer() {
     let vgg = VGG19(randomWeightsSeed: 5, pooling: .average, widthDivisor: 8)
-    let taps = vgg.forward(Tensor(randomUniform: [3, 16, 17], in: -100...100, seed: 6), capturing: [.relu5_4])
+    let taps = vgg.forward(
+      Tensor(randomUniform: [3, 16, 17], in: -100...100, seed: 6), capturing: [.relu5_4])
     #expect(taps[.relu5_4]?.shape == [64, 1, 1])
     let gradient = vgg.backward(gradients: [.relu5_4: Tensor(shape: [64, 1, 1], repeating: 1)])
     #expect(gradient.shape == [3, 16, 17] && gradient.scalars.allSatisfy(\.isFinite))
@@ -42,13 +44,15 @@ import Testing
 
   @Test func forwardStopsAtTheDeepestRequestedLayer() {
     let vgg = VGG19(randomWeightsSeed: 1, widthDivisor: 16)
-    let taps = vgg.forward(Tensor(randomUniform: [3, 16, 16], seed: 3), capturing: [.relu2_1, .relu1_1])
+    let taps = vgg.forward(
+      Tensor(randomUniform: [3, 16, 16], seed: 3), capturing: [.relu2_1, .relu1_1])
     #expect(Set(taps.keys) == [.relu1_1, .relu2_1])
     #expect(vgg.deepestComputedLayer == .relu2_1)
   }
 
-  /// loss = sum over taps of r_l * F_l(x) for a small random VGG; compares backward with
-  /// central differences on a sample of pixels. Shallow: conv, conv, pool, conv, conv, pool,
+  /// Compares backward with central differences of loss = sum over taps of r_l * F_l(x).
+  ///
+  /// A small random VGG, a sample of pixels. Shallow: conv, conv, pool, conv, conv, pool,
   /// conv on 11x13; deep: all five blocks on 35x37 (odd at every level). Deep max pooling over
   /// few channels has near-ties: a window whose two largest inputs are closer than the step
   /// makes a few neighbouring pixels' differences mix both sides (seen: 4 of 101 pixels, all in
@@ -60,7 +64,9 @@ import Testing
     (.max, [.relu1_2, .relu4_2, .relu5_1], 35, 37),
     (.average, [.relu3_1, .relu5_4], 35, 37),
   ])
-  func backwardMatchesFiniteDifferences(pooling: VGG19.Pooling, layers: [VGG19.Layer], height: Int, width: Int) {
+  func backwardMatchesFiniteDifferences(
+    pooling: VGG19.Pooling, layers: [VGG19.Layer], height: Int, width: Int
+  ) {
     let vgg = VGG19(randomWeightsSeed: 7, pooling: pooling, widthDivisor: 16)
     let image = Tensor(randomUniform: [3, height, width], seed: 8)
     let taps = vgg.forward(image, capturing: Set(layers))
@@ -72,12 +78,17 @@ import Testing
     let analytic = vgg.backward(gradients: directions)
     #expect(analytic.shape == image.shape)
     let probe = VGG19(randomWeightsSeed: 7, pooling: pooling, widthDivisor: 16)
-    let check = GradientCheck(input: image.scalars, analytic: analytic.scalars, epsilon: 1e-3, samples: 101) { scalars in
+    let check = GradientCheck(
+      input: image.scalars, analytic: analytic.scalars, epsilon: 1e-3, samples: 101
+    ) { scalars in
       let out = probe.forward(Tensor(shape: image.shape, scalars: scalars), capturing: Set(layers))
-      return directions.reduce(0.0) { sum, entry in sum + dot(entry.value.scalars, out[entry.key]?.scalars ?? []) }
+      return directions.reduce(0.0) { sum, entry in
+        sum + dot(entry.value.scalars, out[entry.key]?.scalars ?? [])
+      }
     }
     print("gradient check VGG19Tests \(pooling) \(layers) \(height)x\(width): \(check)")
-    #expect(check.count(over: 2e-2 * check.maxMagnitude) <= check.checked / 20, "\(pooling): \(check)")
+    #expect(
+      check.count(over: 2e-2 * check.maxMagnitude) <= check.checked / 20, "\(pooling): \(check)")
     #expect(check.maxAbsDifference < 1e-1 * check.maxMagnitude, "\(pooling): \(check)")
     if pooling == .average || height < 20 {  // no near-ties: every pixel within 1%
       #expect(check.maxAbsDifference < 1e-2 * check.maxMagnitude, "\(pooling): \(check)")
@@ -105,7 +116,8 @@ import Testing
   @Test func firstLayersMatchTheDirectConvolution() throws {
     let path = VGG19.defaultWeightsPath()
     guard FileManager.default.fileExists(atPath: path) else {
-      Issue.record("VGG-19 weights missing at \(path): run `make weights` or `scripts/fetch-weights.sh`")
+      Issue.record(
+        "VGG-19 weights missing at \(path): run `make weights` or `scripts/fetch-weights.sh`")
       return
     }
     let start = Date()
@@ -114,10 +126,12 @@ import Testing
     let image = Tensor(randomUniform: [3, 9, 11], in: -120...150, seed: 21)
     let taps = vgg.forward(image, capturing: [.relu1_1, .relu1_2])
     let first = vgg.convolutions[0], second = vgg.convolutions[1]
-    let relu1_1 = directConvolution(image, weights: first.weights, bias: first.bias, outChannels: 64)
+    let relu1_1 = directConvolution(
+      image, weights: first.weights, bias: first.bias, outChannels: 64)
     let expected1 = relu1_1.scalars.map { max(0, $0) }
     let expected2 = directConvolution(
-      Tensor(shape: relu1_1.shape, scalars: expected1), weights: second.weights, bias: second.bias, outChannels: 64
+      Tensor(shape: relu1_1.shape, scalars: expected1), weights: second.weights, bias: second.bias,
+      outChannels: 64
     ).scalars.map { max(0, $0) }
     let scale = expected2.map(abs).max() ?? 1
     #expect(maxAbsDifference(taps[.relu1_1]?.scalars ?? [], expected1) < 1e-3)

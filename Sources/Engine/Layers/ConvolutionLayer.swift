@@ -20,7 +20,8 @@ struct ConvolutionLayer {
       weights: weights, outChannels: outChannels, inChannels: inChannels,
       strategy: Self.strategy(depth: inChannels, outputs: outChannels))
     backwardKernel = ShiftedConvolution(
-      weights: ShiftedConvolution.adjointWeights(weights, outChannels: outChannels, inChannels: inChannels),
+      weights: ShiftedConvolution.adjointWeights(
+        weights, outChannels: outChannels, inChannels: inChannels),
       outChannels: inChannels, inChannels: outChannels,
       strategy: Self.strategy(depth: outChannels, outputs: inChannels))
   }

@@ -14,10 +14,15 @@ struct PoolingLayer {
   /// Pools the interior of `input` into the interior of `output`; for max pooling, records the
   /// winning position (0...3, first maximum on ties) of each window in `choices`.
   // input (C, H+2, W+2); output (C, H/2+2, W/2+2); choices (C * H/2 * W/2) for max pooling
-  func forward(_ input: PaddedPlanes, into output: PaddedPlanes, choices: UnsafeMutablePointer<UInt8>) {
+  func forward(
+    _ input: PaddedPlanes, into output: PaddedPlanes, choices: UnsafeMutablePointer<UInt8>
+  ) {
     precondition(input.channels == output.channels, "channel mismatch")
-    precondition((output.height, output.width) == Self.outputSize(height: input.height, width: input.width))
-    let (inRow, inPlane, outRow, outPlane) = (input.rowStride, input.planeStride, output.rowStride, output.planeStride)
+    precondition(
+      (output.height, output.width) == Self.outputSize(height: input.height, width: input.width))
+    let (inRow, inPlane, outRow, outPlane) = (
+      input.rowStride, input.planeStride, output.rowStride, output.planeStride
+    )
     let (height, width, kind) = (output.height, output.width, kind)
     let (source, target) = (input.base + input.interiorOffset, output.base + output.interiorOffset)
     parallelChunks(0..<input.channels) { chunk in
@@ -56,7 +61,8 @@ struct PoolingLayer {
       (outputGradient.height, outputGradient.width)
         == Self.outputSize(height: inputGradient.height, width: inputGradient.width))
     let (inRow, inPlane, outRow, outPlane) = (
-      inputGradient.rowStride, inputGradient.planeStride, outputGradient.rowStride, outputGradient.planeStride
+      inputGradient.rowStride, inputGradient.planeStride, outputGradient.rowStride,
+      outputGradient.planeStride
     )
     let (height, width, kind) = (outputGradient.height, outputGradient.width, kind)
     let (source, target) = (outputGradient.base + outputGradient.interiorOffset, inputGradient.base)
@@ -66,7 +72,8 @@ struct PoolingLayer {
         let plane = target + c * inPlane
         plane.update(repeating: 0, count: inRow)  // top border row
         // Rows 2h+1 (if the height is odd) and the bottom border row were dropped by the pooling.
-        (plane + (2 * height + 1) * inRow).update(repeating: 0, count: (inHeight - 2 * height + 1) * inRow)
+        (plane + (2 * height + 1) * inRow).update(
+          repeating: 0, count: (inHeight - 2 * height + 1) * inRow)
         for y in 0..<height {
           let top = plane + (2 * y + 1) * inRow, bottom = top + inRow
           let g = source + c * outPlane + y * outRow

@@ -18,6 +18,7 @@ struct GradientCheck {
   func count(over tolerance: Double) -> Int { differences.filter { $0 > tolerance }.count }
 
   /// Compares `analytic` (the claimed gradient at `input`) with central differences of `loss`.
+  ///
   /// Checks every coordinate, or `samples` coordinates spread evenly over the input.
   init(
     input: [Float], analytic: [Float], epsilon: Float = 1e-2, samples: Int? = nil,

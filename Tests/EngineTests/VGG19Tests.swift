@@ -42,6 +42,18 @@ import Testing
     #expect(gradient.shape == [3, 16, 17] && gradient.scalars.allSatisfy(\.isFinite))
   }
 
+  /// Tap tensors are reused between passes, but only when the caller let go of them.
+  @Test func capturedActivationsKeepTheirValues() {
+    let vgg = VGG19(randomWeightsSeed: 3, widthDivisor: 16)
+    let first = vgg.forward(Tensor(randomUniform: [3, 12, 10], seed: 1), capturing: [.relu2_1])
+    let kept = first[.relu2_1]
+    let second = vgg.forward(Tensor(randomUniform: [3, 12, 10], seed: 2), capturing: [.relu2_1])
+    #expect(first[.relu2_1] == kept)
+    #expect(second[.relu2_1] != kept)
+    let again = vgg.forward(Tensor(randomUniform: [3, 12, 10], seed: 1), capturing: [.relu2_1])
+    #expect(again[.relu2_1] == kept)
+  }
+
   @Test func forwardStopsAtTheDeepestRequestedLayer() {
     let vgg = VGG19(randomWeightsSeed: 1, widthDivisor: 16)
     let taps = vgg.forward(

@@ -26,7 +26,9 @@ final class LayerProfile {
 /// against the matrix products it is made of.
 public enum Benchmark {
   /// The layers a Gatys-style iteration captures: the style layers and relu4_2 for content.
-  public static let iterationTaps: Set<VGG19.Layer> = [.relu1_1, .relu2_1, .relu3_1, .relu4_1, .relu5_1, .relu4_2]
+  public static let iterationTaps: Set<VGG19.Layer> = [
+    .relu1_1, .relu2_1, .relu3_1, .relu4_1, .relu5_1, .relu4_2,
+  ]
 
   /// One layer's best times (seconds) and the same products done as plain sgemm calls.
   public struct LayerTiming: Sendable {
@@ -53,7 +55,9 @@ public enum Benchmark {
     /// FLOPs of one iteration (forward + backward of every convolution up to relu5_1).
     public var iterationFlops: Double { layers.reduce(0) { $0 + 2 * $1.flops } }
     /// The sum of the sgemm times: what the iteration would take if only the products counted.
-    public var gemmBoundSeconds: Double { layers.reduce(0) { $0 + $1.gemmForwardSeconds + $1.gemmBackwardSeconds } }
+    public var gemmBoundSeconds: Double {
+      layers.reduce(0) { $0 + $1.gemmForwardSeconds + $1.gemmBackwardSeconds }
+    }
   }
 
   /// Times `repeats` iterations of `network` at `height` x `width` and keeps the best of each
@@ -63,16 +67,18 @@ public enum Benchmark {
     let image = Tensor(randomUniform: [3, height, width], in: -120...150, seed: 1)
     let deepest = iterationTaps.max() ?? .relu5_1
     var seed: UInt64 = 2
-    let gradients = Dictionary(uniqueKeysWithValues: iterationTaps.map { layer -> (VGG19.Layer, Tensor) in
-      seed += 1
-      let (h, w) = VGG19.outputSize(of: layer, height: height, width: width)
-      return (layer, Tensor(randomUniform: [network.channels(at: layer), h, w], seed: seed))
-    })
+    let gradients = Dictionary(
+      uniqueKeysWithValues: iterationTaps.map { layer -> (VGG19.Layer, Tensor) in
+        seed += 1
+        let (h, w) = VGG19.outputSize(of: layer, height: height, width: width)
+        return (layer, Tensor(randomUniform: [network.channels(at: layer), h, w], seed: seed))
+      })
     _ = network.forward(image, capturing: iterationTaps)  // warm-up: allocates the buffers
     _ = network.backward(gradients: gradients)
     // The products of each convolution as single sgemm calls: forward (outC, 9 inC) x (9 inC, HW),
     // backward (inC, 9 outC) x (9 outC, HW).
-    let shapes = VGG19.Layer.allCases[0...deepest.depth].flatMap { layer -> [(m: Int, k: Int, n: Int)] in
+    let shapes = VGG19.Layer.allCases[0...deepest.depth].flatMap {
+      layer -> [(m: Int, k: Int, n: Int)] in
       let (h, w) = VGG19.outputSize(of: layer, height: height, width: width)
       let (inC, outC) = (network.convolutions[layer.depth].inChannels, network.channels(at: layer))
       return [(outC, 9 * inC, h * w), (inC, 9 * outC, h * w)]
@@ -96,7 +102,9 @@ public enum Benchmark {
         bestForward[depth] = min(bestForward[depth], profile.forward[depth])
         bestBackward[depth] = min(bestBackward[depth], profile.backward[depth])
       }
-      for index in shapes.indices { bestGemm[index] = min(bestGemm[index], products.seconds(index)) }
+      for index in shapes.indices {
+        bestGemm[index] = min(bestGemm[index], products.seconds(index))
+      }
     }
     var layers: [LayerTiming] = []
     for layer in VGG19.Layer.allCases[0...deepest.depth] {
@@ -106,7 +114,8 @@ public enum Benchmark {
         LayerTiming(
           layer: layer, shape: [outC, h, w], flops: 2 * Double(h * w * inC * outC * 9),
           forwardSeconds: bestForward[layer.depth], backwardSeconds: bestBackward[layer.depth],
-          gemmForwardSeconds: bestGemm[2 * layer.depth], gemmBackwardSeconds: bestGemm[2 * layer.depth + 1]))
+          gemmForwardSeconds: bestGemm[2 * layer.depth],
+          gemmBackwardSeconds: bestGemm[2 * layer.depth + 1]))
     }
     return Result(height: height, width: width, layers: layers, iterationSeconds: bestIteration)
   }
@@ -114,7 +123,8 @@ public enum Benchmark {
   /// Times single sgemm calls of given shapes on buffers sized for the largest.
   private final class GemmTimer {
     let shapes: [(m: Int, k: Int, n: Int)]
-    let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+    let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>,
+      c: UnsafeMutablePointer<Float>
     let sizes: (a: Int, b: Int, c: Int)
 
     init(shapes: [(m: Int, k: Int, n: Int)]) {
@@ -149,7 +159,9 @@ public enum Benchmark {
   /// A plain-text table of `result`: per layer milliseconds and GFLOP/s, then the totals.
   public static func table(_ result: Result) -> String {
     func ms(_ seconds: Double) -> String { pad(String(format1(seconds * 1e3)), 8) }
-    func rate(_ flops: Double, _ seconds: Double) -> String { pad(String(Int((flops / seconds / 1e9).rounded())), 6) }
+    func rate(_ flops: Double, _ seconds: Double) -> String {
+      pad(String(Int((flops / seconds / 1e9).rounded())), 6)
+    }
     var lines = [
       "\(result.width)x\(result.height): one iteration = forward to relu5_1 + backward to the image",
       "layer    shape            fwd ms  GFLOP/s  gemm ms  bwd ms  GFLOP/s  gemm ms",
@@ -160,7 +172,8 @@ public enum Benchmark {
         "\(t.layer.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) "
           + "\(shape.padding(toLength: 14, withPad: " ", startingAt: 0)) "
           + "\(ms(t.forwardSeconds)) \(rate(t.flops, t.forwardSeconds))   \(ms(t.gemmForwardSeconds)) "
-          + "\(ms(t.backwardSeconds)) \(rate(t.flops, t.backwardSeconds))   \(ms(t.gemmBackwardSeconds))")
+          + "\(ms(t.backwardSeconds)) \(rate(t.flops, t.backwardSeconds))   \(ms(t.gemmBackwardSeconds))"
+      )
     }
     let gflop = result.iterationFlops / 1e9
     lines.append(
@@ -181,8 +194,10 @@ public enum Benchmark {
   /// The names of the ways a convolution can be split into matrix products (for tuning).
   public static var convolutionStrategies: [String] { ConvolutionStrategy.allCases.map(\.rawValue) }
 
-  /// Makes networks created afterwards use `strategy` for every convolution but the first and
-  /// the last backward one, and `stripeBudget` elements of scratch per stripe. For tuning only.
+  /// Sets the convolution strategy and stripe size of networks created afterwards (tuning only).
+  ///
+  /// `strategy` applies to every convolution but the first forward and the last backward one;
+  /// `stripeBudget` is the scratch elements per stripe.
   /// - Returns: false if `strategy` is not one of `convolutionStrategies`.
   public static func configure(strategy: String?, stripeBudget: Int?) -> Bool {
     if let strategy {

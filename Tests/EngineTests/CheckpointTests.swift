@@ -13,9 +13,15 @@ private struct LegacyTorchFile {
     op(0x58, withUnsafeBytes(of: UInt32(utf8.count).littleEndian, Array.init) + utf8)
   }
   mutating func int(_ n: Int) {
-    if n < 256 { op(0x4B, [UInt8(n)]) } else { op(0x4D, withUnsafeBytes(of: UInt16(n).littleEndian, Array.init)) }
+    if n < 256 {
+      op(0x4B, [UInt8(n)])
+    } else {
+      op(0x4D, withUnsafeBytes(of: UInt16(n).littleEndian, Array.init))
+    }
   }
-  mutating func global(_ module: String, _ name: String) { op(0x63, Array("\(module)\n\(name)\n".utf8)) }
+  mutating func global(_ module: String, _ name: String) {
+    op(0x63, Array("\(module)\n\(name)\n".utf8))
+  }
 
   /// One file holding float32 tensors `name -> (shape, values)`, each in its own storage.
   static func make(_ tensors: [(name: String, shape: [Int], values: [Float])]) -> [UInt8] {
@@ -71,7 +77,9 @@ private struct LegacyTorchFile {
     #expect(checkpoint.tensors["a"]?.storage == .float32([1, 2, 3, 4, 5, 6]))
     #expect(checkpoint.tensors["b"]?.storage == .float32([-1.5, 0, 0.25, 1e9]))
     // The checksum is checked when asked for.
-    #expect(throws: WeightsError.self) { try TorchCheckpoint(contentsOf: path, expectedSHA256: String(repeating: "0", count: 64)) }
+    #expect(throws: WeightsError.self) {
+      try TorchCheckpoint(contentsOf: path, expectedSHA256: String(repeating: "0", count: 64))
+    }
     let digest = SHA256.hexDigest(synthetic)
     #expect(try TorchCheckpoint(contentsOf: path, expectedSHA256: digest).tensors.count == 2)
   }
@@ -95,7 +103,10 @@ private struct LegacyTorchFile {
     bytes[17] = 0x47  // BINFLOAT, where the protocol pickle's BININT2 was
     let path = try temporaryFile(bytes)
     defer { try? FileManager.default.removeItem(atPath: path) }
-    #expect(throws: WeightsError.malformed(path: path, reason: "unsupported pickle opcode 0x47 at offset 17")) {
+    #expect(
+      throws: WeightsError.malformed(
+        path: path, reason: "unsupported pickle opcode 0x47 at offset 17")
+    ) {
       try TorchCheckpoint(contentsOf: path, expectedSHA256: nil)
     }
   }
@@ -115,16 +126,22 @@ private struct LegacyTorchFile {
 
   @Test func defaultWeightsPathFollowsTheFetchScript() {
     let name = VGG19.weightsFileName
-    #expect(VGG19.defaultWeightsPath(environment: ["STYLIZE_VIDEO_WEIGHTS": "/w.bin", "HOME": "/h"]) == "/w.bin")
-    #expect(VGG19.defaultWeightsPath(environment: ["XDG_CACHE_HOME": "/x", "HOME": "/h"]) == "/x/stylize-video/\(name)")
-    #expect(VGG19.defaultWeightsPath(environment: ["HOME": "/h"]) == "/h/.cache/stylize-video/\(name)")
+    #expect(
+      VGG19.defaultWeightsPath(environment: ["STYLIZE_VIDEO_WEIGHTS": "/w.bin", "HOME": "/h"])
+        == "/w.bin")
+    #expect(
+      VGG19.defaultWeightsPath(environment: ["XDG_CACHE_HOME": "/x", "HOME": "/h"])
+        == "/x/stylize-video/\(name)")
+    #expect(
+      VGG19.defaultWeightsPath(environment: ["HOME": "/h"]) == "/h/.cache/stylize-video/\(name)")
   }
 
   /// Reference values from TOOLCHAIN.md §9 (numpy on the same file).
   @Test func realWeightsMatchTheReferenceValues() throws {
     let path = VGG19.defaultWeightsPath()
     guard FileManager.default.fileExists(atPath: path) else {
-      Issue.record("VGG-19 weights missing at \(path): run `make weights` or `scripts/fetch-weights.sh`")
+      Issue.record(
+        "VGG-19 weights missing at \(path): run `make weights` or `scripts/fetch-weights.sh`")
       return
     }
     let checkpoint = try TorchCheckpoint(contentsOf: path, expectedSHA256: VGG19.expectedSHA256)
@@ -140,7 +157,8 @@ private struct LegacyTorchFile {
         Issue.record("\(name)_W_q missing"); continue
       }
       #expect(q[0] == q0)
-      let (weights, bias) = try checkpoint.convolution(name, outChannels: outChannels, inChannels: inChannels, path: path)
+      let (weights, bias) = try checkpoint.convolution(
+        name, outChannels: outChannels, inChannels: inChannels, path: path)
       #expect(weights[0] == w0)
       #expect(abs(weights.reduce(0.0) { $0 + Double($1) } - weightSum) < 1e-5, "sum(W) of \(name)")
       #expect(abs(bias.reduce(0.0) { $0 + Double($1) } - biasSum) < 1e-5, "sum(b) of \(name)")

@@ -4,7 +4,9 @@ import Testing
 
 /// The textbook definition: seven nested loops, zero padding 1, stride 1, accumulated in Double.
 // input (C, H, W); weights (O, C, 3, 3); output (O, H, W)
-func directConvolution(_ input: Tensor, weights: [Float], bias: [Float]? = nil, outChannels: Int) -> Tensor {
+func directConvolution(_ input: Tensor, weights: [Float], bias: [Float]? = nil, outChannels: Int)
+  -> Tensor
+{
   let (c, h, w) = (input.shape[0], input.shape[1], input.shape[2])
   var output = Tensor(shape: [outChannels, h, w])
   for o in 0..<outChannels {
@@ -16,7 +18,9 @@ func directConvolution(_ input: Tensor, weights: [Float], bias: [Float]? = nil, 
             for dx in 0..<3 {
               let (sy, sx) = (y + dy - 1, x + dx - 1)
               guard (0..<h).contains(sy), (0..<w).contains(sx) else { continue }
-              sum += Double(weights[((o * c + i) * 3 + dy) * 3 + dx]) * Double(input.scalars[(i * h + sy) * w + sx])
+              sum +=
+                Double(weights[((o * c + i) * 3 + dy) * 3 + dx])
+                * Double(input.scalars[(i * h + sy) * w + sx])
             }
           }
         }
@@ -28,7 +32,9 @@ func directConvolution(_ input: Tensor, weights: [Float], bias: [Float]? = nil, 
 }
 
 /// Runs `kernel` on a tensor through padded planes, checking the zero border is kept.
-func applyConvolution(_ kernel: ShiftedConvolution, _ input: Tensor, stripeBudget: Int = 1 << 21) -> Tensor {
+func applyConvolution(_ kernel: ShiftedConvolution, _ input: Tensor, stripeBudget: Int = 1 << 21)
+  -> Tensor
+{
   let (h, w) = (input.shape[1], input.shape[2])
   let source = PaddedPlanes(channels: kernel.inChannels, height: h, width: w)
   source.load(input)
@@ -46,10 +52,14 @@ func applyConvolution(_ kernel: ShiftedConvolution, _ input: Tensor, stripeBudge
       let input = Tensor(randomUniform: [c, h, w], seed: UInt64(index))
       let weights = Tensor(randomUniform: [o, c, 3, 3], seed: UInt64(100 + index)).scalars
       let expected = directConvolution(input, weights: weights, outChannels: o)
-      let kernel = ShiftedConvolution(weights: weights, outChannels: o, inChannels: c, strategy: strategy)
+      let kernel = ShiftedConvolution(
+        weights: weights, outChannels: o, inChannels: c, strategy: strategy)
       for budget in [1 << 21, 64] {  // one stripe, and stripes of 64 pixels
-        let difference = maxAbsDifference(applyConvolution(kernel, input, stripeBudget: budget).scalars, expected.scalars)
-        #expect(difference < 1e-5, "\(strategy) \(c)->\(o) on \(h)x\(w), budget \(budget): max abs diff \(difference)")
+        let difference = maxAbsDifference(
+          applyConvolution(kernel, input, stripeBudget: budget).scalars, expected.scalars)
+        #expect(
+          difference < 1e-5,
+          "\(strategy) \(c)->\(o) on \(h)x\(w), budget \(budget): max abs diff \(difference)")
       }
     }
   }
@@ -63,7 +73,8 @@ func applyConvolution(_ kernel: ShiftedConvolution, _ input: Tensor, stripeBudge
     source.load(input)
     let target = PaddedPlanes(channels: 5, height: 7, width: 9)
     layer.forward(source, into: target, scratch: Scratch())
-    let expected = directConvolution(input, weights: weights, bias: bias, outChannels: 5).scalars.map { max(0, $0) }
+    let expected = directConvolution(input, weights: weights, bias: bias, outChannels: 5).scalars
+      .map { max(0, $0) }
     #expect(maxAbsDifference(target.tensor().scalars, expected) < 1e-5)
     // The border stays zero, so the planes can feed the next convolution.
     let padded = Array(UnsafeBufferPointer(start: target.base, count: target.count))
@@ -88,7 +99,11 @@ func applyConvolution(_ kernel: ShiftedConvolution, _ input: Tensor, stripeBudge
       outChannels: c, inChannels: o, strategy: strategy)
     let analytic = applyConvolution(adjoint, r).scalars
     let check = GradientCheck(input: x.scalars, analytic: analytic) { scalars in
-      dot(r.scalars, directConvolution(Tensor(shape: x.shape, scalars: scalars), weights: weights, outChannels: o).scalars)
+      dot(
+        r.scalars,
+        directConvolution(
+          Tensor(shape: x.shape, scalars: scalars), weights: weights, outChannels: o
+        ).scalars)
     }
     print("gradient check ConvolutionTests \(strategy): \(check)")
     #expect(check.maxAbsDifference < 1e-3, "\(strategy): \(check)")

@@ -4,7 +4,9 @@ import Testing
 
 /// Runs 2x2 pooling on a tensor through padded planes; returns the output and the planes'
 /// backward for a given output gradient.
-private func pool(_ kind: PoolingLayer.Kind, _ input: Tensor) -> (output: Tensor, backward: (Tensor) -> Tensor) {
+private func pool(_ kind: PoolingLayer.Kind, _ input: Tensor) -> (
+  output: Tensor, backward: (Tensor) -> Tensor
+) {
   let (c, h, w) = (input.shape[0], input.shape[1], input.shape[2])
   let source = PaddedPlanes(channels: c, height: h, width: w)
   source.load(input)
@@ -53,7 +55,9 @@ private func spreadInput(_ shape: [Int], seed: UInt64) -> Tensor {
     let gradient = PaddedPlanes(channels: c, height: h, width: w)
     gradient.add(r)
     reluBackward(gradient, activation: activation)
-    let check = GradientCheck(input: x.scalars, analytic: gradient.tensor().scalars) { dot(r.scalars, forward($0).tensor().scalars) }
+    let check = GradientCheck(input: x.scalars, analytic: gradient.tensor().scalars) {
+      dot(r.scalars, forward($0).tensor().scalars)
+    }
     print("gradient check LayersTests \(check)")
     #expect(check.maxAbsDifference < 1e-4, "\(check)")
     // Bias and ReLU forward against the definition.
@@ -63,13 +67,16 @@ private func spreadInput(_ shape: [Int], seed: UInt64) -> Tensor {
 
   @Test(arguments: [PoolingLayer.Kind.max, .average])
   func poolingForwardMatchesTheDefinition(kind: PoolingLayer.Kind) {
-    let input = Tensor(randomUniform: [3, 7, 9], seed: 3)  // odd: the last row and column are dropped
+    // Odd: the last row and column are dropped.
+    let input = Tensor(randomUniform: [3, 7, 9], seed: 3)
     let (output, _) = pool(kind, input)
     #expect(output.shape == [3, 3, 4])
     for c in 0..<3 {
       for y in 0..<3 {
         for x in 0..<4 {
-          let window = [(0, 0), (0, 1), (1, 0), (1, 1)].map { input.scalars[(c * 7 + 2 * y + $0) * 9 + 2 * x + $1] }
+          let window = [(0, 0), (0, 1), (1, 0), (1, 1)].map {
+            input.scalars[(c * 7 + 2 * y + $0) * 9 + 2 * x + $1]
+          }
           let expected = kind == .max ? window.max() ?? 0 : window.reduce(0, +) / 4
           #expect(abs(output.scalars[(c * 3 + y) * 4 + x] - expected) < 1e-6)
         }

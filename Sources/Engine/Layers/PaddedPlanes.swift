@@ -16,7 +16,8 @@ final class PaddedPlanes {
   let base: UnsafeMutablePointer<Float>
 
   init(channels: Int, height: Int, width: Int) {
-    precondition(channels > 0 && height > 0 && width > 0, "empty planes \(channels)x\(height)x\(width)")
+    precondition(
+      channels > 0 && height > 0 && width > 0, "empty planes \(channels)x\(height)x\(width)")
     self.channels = channels
     self.height = height
     self.width = width
@@ -31,7 +32,7 @@ final class PaddedPlanes {
   /// Element count including borders.
   var count: Int { channels * planeStride }
 
-  /// The index of pixel (0, 0) of channel 0, i.e. just inside the border.
+  /// The index of pixel (0, 0) of channel 0, just inside the border.
   var interiorOffset: Int { rowStride + 1 }
 
   /// Sets every element, borders included, to zero.
@@ -57,7 +58,9 @@ final class PaddedPlanes {
 
   /// Copies a (C, H, W) tensor into the interior; the border is left as it is.
   func load(_ tensor: Tensor) {
-    precondition(tensor.shape == [channels, height, width], "expected \([channels, height, width]), got \(tensor.shape)")
+    precondition(
+      tensor.shape == [channels, height, width],
+      "expected \([channels, height, width]), got \(tensor.shape)")
     tensor.scalars.withUnsafeBufferPointer { source in
       guard let source = source.baseAddress else { return }
       for c in 0..<channels {
@@ -71,7 +74,9 @@ final class PaddedPlanes {
 
   /// Adds a (C, H, W) tensor to the interior.
   func add(_ tensor: Tensor) {
-    precondition(tensor.shape == [channels, height, width], "expected \([channels, height, width]), got \(tensor.shape)")
+    precondition(
+      tensor.shape == [channels, height, width],
+      "expected \([channels, height, width]), got \(tensor.shape)")
     tensor.scalars.withUnsafeBufferPointer { buffer in
       guard let start = buffer.baseAddress else { return }
       nonisolated(unsafe) let source = start
@@ -97,8 +102,12 @@ final class PaddedPlanes {
   /// Copies the interior into `tensor`, (C, H, W); in place when its storage is not shared,
   /// which saves the page faults of a fresh allocation on every pass.
   func copyInterior(into tensor: inout Tensor) {
-    precondition(tensor.shape == [channels, height, width], "expected \([channels, height, width]), got \(tensor.shape)")
-    let (height, width, rowStride, planeStride, base) = (height, width, rowStride, planeStride, base)
+    precondition(
+      tensor.shape == [channels, height, width],
+      "expected \([channels, height, width]), got \(tensor.shape)")
+    let (height, width, rowStride, planeStride, base) = (
+      height, width, rowStride, planeStride, base
+    )
     tensor.scalars.withUnsafeMutableBufferPointer { buffer in
       guard let start = buffer.baseAddress else { return }
       nonisolated(unsafe) let target = start

@@ -14,10 +14,15 @@ struct PoolingLayer {
   /// Pools the interior of `input` into the interior of `output`; for max pooling, records the
   /// winning position (0...3, first maximum on ties) of each window in `choices`.
   // input (C, H+2, W+2); output (C, H/2+2, W/2+2); choices (C * H/2 * W/2) for max pooling
-  func forward(_ input: PaddedPlanes, into output: PaddedPlanes, choices: UnsafeMutablePointer<UInt8>) {
+  func forward(
+    _ input: PaddedPlanes, into output: PaddedPlanes, choices: UnsafeMutablePointer<UInt8>
+  ) {
     precondition(input.channels == output.channels, "channel mismatch")
-    precondition((output.height, output.width) == Self.outputSize(height: input.height, width: input.width))
-    let (inRow, inPlane, outRow, outPlane) = (input.rowStride, input.planeStride, output.rowStride, output.planeStride)
+    precondition(
+      (output.height, output.width) == Self.outputSize(height: input.height, width: input.width))
+    let (inRow, inPlane, outRow, outPlane) = (
+      input.rowStride, input.planeStride, output.rowStride, output.planeStride
+    )
     let (height, width, kind) = (output.height, output.width, kind)
     let (source, target) = (input.base + input.interiorOffset, output.base + output.interiorOffset)
     parallelChunks(0..<input.channels) { chunk in
@@ -56,26 +61,42 @@ struct PoolingLayer {
       (outputGradient.height, outputGradient.width)
         == Self.outputSize(height: inputGradient.height, width: inputGradient.width))
     let (inRow, inPlane, outRow, outPlane) = (
-      inputGradient.rowStride, inputGradient.planeStride, outputGradient.rowStride, outputGradient.planeStride
+      inputGradient.rowStride, inputGradient.planeStride, outputGradient.rowStride,
+      outputGradient.planeStride
     )
     let (height, width, kind) = (outputGradient.height, outputGradient.width, kind)
     let (source, target) = (outputGradient.base + outputGradient.interiorOffset, inputGradient.base)
+    let (inHeight, inWidth) = (inputGradient.height, inputGradient.width)
     parallelChunks(0..<inputGradient.channels) { chunk in
-      target.advanced(by: chunk.lowerBound * inPlane).update(repeating: 0, count: chunk.count * inPlane)
       for c in chunk {
+        let plane = target + c * inPlane
+        plane.update(repeating: 0, count: inRow)  // top border row
+        // Rows 2h+1 (if the height is odd) and the bottom border row were dropped by the pooling.
+        (plane + (2 * height + 1) * inRow).update(
+          repeating: 0, count: (inHeight - 2 * height + 1) * inRow)
         for y in 0..<height {
-          let top = target + c * inPlane + (2 * y + 1) * inRow + 1, bottom = top + inRow
+          let top = plane + (2 * y + 1) * inRow, bottom = top + inRow
           let g = source + c * outPlane + y * outRow
           let choice = choices + (c * height + y) * width
+          top[0] = 0
+          bottom[0] = 0
+          for x in (2 * width + 1)..<(inWidth + 2) {  // a dropped column, the right border
+            top[x] = 0
+            bottom[x] = 0
+          }
           for x in 0..<width {
+            let (left, right) = (1 + 2 * x, 2 + 2 * x)
             switch kind {
             case .average:
               let quarter = 0.25 * g[x]
-              top[2 * x] = quarter; top[2 * x + 1] = quarter
-              bottom[2 * x] = quarter; bottom[2 * x + 1] = quarter
+              top[left] = quarter; top[right] = quarter
+              bottom[left] = quarter; bottom[right] = quarter
             case .max:
-              let index = Int(choice[x])
-              (index < 2 ? top : bottom)[2 * x + (index & 1)] = g[x]
+              let index = choice[x]
+              top[left] = index == 0 ? g[x] : 0
+              top[right] = index == 1 ? g[x] : 0
+              bottom[left] = index == 2 ? g[x] : 0
+              bottom[right] = index == 3 ? g[x] : 0
             }
           }
         }

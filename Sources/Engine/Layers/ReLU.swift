@@ -2,8 +2,11 @@
 /// pass after a convolution).
 // planes (C, H+2, W+2); bias (C); planes = max(0, planes + bias) inside, 0 on the border
 func biasReLUForward(_ planes: PaddedPlanes, bias: [Float]) {
-  precondition(bias.count == planes.channels, "bias has \(bias.count) entries for \(planes.channels) channels")
-  let (height, width, rowStride, plane) = (planes.height, planes.width, planes.rowStride, planes.planeStride)
+  precondition(
+    bias.count == planes.channels, "bias has \(bias.count) entries for \(planes.channels) channels")
+  let (height, width, rowStride, plane) = (
+    planes.height, planes.width, planes.rowStride, planes.planeStride
+  )
   let base = planes.base
   bias.withUnsafeBufferPointer { bias in
     nonisolated(unsafe) let bias = bias
@@ -28,15 +31,20 @@ func biasReLUForward(_ planes: PaddedPlanes, bias: [Float]) {
 // gradient = (gradient + tap) * (activation > 0)
 func reluBackward(_ gradient: PaddedPlanes, activation: PaddedPlanes, adding tap: Tensor? = nil) {
   precondition(gradient.count == activation.count, "ReLU gradient and activation differ in size")
-  let (height, width, rowStride, plane) = (gradient.height, gradient.width, gradient.rowStride, gradient.planeStride)
+  let (height, width, rowStride, plane) = (
+    gradient.height, gradient.width, gradient.rowStride, gradient.planeStride
+  )
   let (g, a) = (gradient.base, activation.base)
   guard let tap else {
     parallelChunks(0..<gradient.channels) { chunk in
-      for i in (chunk.lowerBound * plane)..<(chunk.upperBound * plane) where !(a[i] > 0) { g[i] = 0 }
+      for i in (chunk.lowerBound * plane)..<(chunk.upperBound * plane) where !(a[i] > 0) {
+        g[i] = 0
+      }
     }
     return
   }
-  precondition(tap.shape == [gradient.channels, height, width], "tap gradient \(tap.shape) does not fit")
+  precondition(
+    tap.shape == [gradient.channels, height, width], "tap gradient \(tap.shape) does not fit")
   tap.scalars.withUnsafeBufferPointer { buffer in
     guard let start = buffer.baseAddress else { return }
     nonisolated(unsafe) let t = start
@@ -45,7 +53,9 @@ func reluBackward(_ gradient: PaddedPlanes, activation: PaddedPlanes, adding tap
         let (gp, ap) = (g + c * plane, a + c * plane)
         for x in 0..<rowStride { gp[x] = 0; gp[plane - 1 - x] = 0 }  // top and bottom border rows
         for y in 1...height {
-          let (gr, ar, tr) = (gp + y * rowStride, ap + y * rowStride, t + (c * height + y - 1) * width - 1)
+          let (gr, ar, tr) = (
+            gp + y * rowStride, ap + y * rowStride, t + (c * height + y - 1) * width - 1
+          )
           gr[0] = 0
           for x in 1...width { gr[x] = ar[x] > 0 ? gr[x] + tr[x] : 0 }
           gr[width + 1] = 0

@@ -34,7 +34,9 @@ final class Workspace {
     VGG19.outputSize(of: layer, height: height, width: width)
   }
 
-  private func planes(_ store: inout [PaddedPlanes?], _ depth: Int, channels: Int, size: (height: Int, width: Int))
+  private func planes(
+    _ store: inout [PaddedPlanes?], _ depth: Int, channels: Int, size: (height: Int, width: Int)
+  )
     -> PaddedPlanes
   {
     if let planes = store[depth] { return planes }
@@ -48,11 +50,15 @@ final class Workspace {
     planes(&activations, layer.depth, channels: channels[layer.depth], size: size(of: layer))
   }
 
-  /// A copy of `activation(layer)` as a tensor. Reuses the tensor of the previous pass when
-  /// the caller no longer holds it (copy-on-write decides), so steady state allocates nothing.
+  /// Returns a copy of `activation(layer)` as a tensor.
+  ///
+  /// Reuses the tensor of the previous pass when the caller no longer holds it (copy-on-write
+  /// decides), so the steady state allocates nothing.
   func capture(_ layer: VGG19.Layer) -> Tensor {
     let planes = activation(layer)
-    var tensor = taps.removeValue(forKey: layer) ?? Tensor(shape: [planes.channels, planes.height, planes.width])
+    var tensor =
+      taps.removeValue(forKey: layer)
+      ?? Tensor(shape: [planes.channels, planes.height, planes.width])
     planes.copyInterior(into: &tensor)
     taps[layer] = tensor
     return tensor
@@ -60,7 +66,8 @@ final class Workspace {
 
   /// The gradient with respect to `activation(layer)`.
   func activationGradient(_ layer: VGG19.Layer) -> PaddedPlanes {
-    planes(&activationGradients, layer.depth, channels: channels[layer.depth], size: size(of: layer))
+    planes(
+      &activationGradients, layer.depth, channels: channels[layer.depth], size: size(of: layer))
   }
 
   /// The pooled output of the previous block, the input of `layer` (which follows a pooling).
@@ -70,14 +77,16 @@ final class Workspace {
 
   /// The gradient with respect to `pooled(before: layer)`.
   func pooledGradient(before layer: VGG19.Layer) -> PaddedPlanes {
-    planes(&pooledGradients, layer.depth, channels: channels[layer.depth - 1], size: size(of: layer))
+    planes(
+      &pooledGradients, layer.depth, channels: channels[layer.depth - 1], size: size(of: layer))
   }
 
   /// Where max pooling records each window's winner, one byte per pooled element.
   func choices(before layer: VGG19.Layer) -> UnsafeMutablePointer<UInt8> {
     if let choices = maxChoices[layer.depth] { return choices }
     let (h, w) = size(of: layer)
-    let choices = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, channels[layer.depth - 1] * h * w))
+    let choices = UnsafeMutablePointer<UInt8>.allocate(
+      capacity: max(1, channels[layer.depth - 1] * h * w))
     choices.initialize(repeating: 0, count: max(1, channels[layer.depth - 1] * h * w))
     maxChoices[layer.depth] = choices
     return choices

@@ -1,7 +1,9 @@
 /// Central finite differences for checking hand-written backward passes.
 ///
 /// `loss` maps the input to a scalar accumulated in Double; the numeric derivative at each
-/// checked coordinate is `(loss(x + eps e_i) - loss(x - eps e_i)) / (2 eps)`.
+/// checked coordinate is `(loss(x + eps e_i) - loss(x - eps e_i)) / (2 eps)`. The input is Float
+/// (perturbing the engine itself) or Double (perturbing a Double reference implementation,
+/// where a tiny step avoids crossing ReLU and max-pooling kinks).
 struct GradientCheck {
   /// The largest |analytic - numeric| over the checked coordinates.
   var maxAbsDifference: Double
@@ -13,10 +15,11 @@ struct GradientCheck {
   var checked: Int
 
   /// Compares `analytic` (the claimed gradient at `input`) with central differences of `loss`.
+  ///
   /// Checks every coordinate, or `samples` coordinates spread evenly over the input.
-  init(
-    input: [Float], analytic: [Float], epsilon: Float = 1e-2, samples: Int? = nil,
-    floor: Double = 1e-3, loss: ([Float]) -> Double
+  init<Scalar: BinaryFloatingPoint>(
+    input: [Scalar], analytic: [Float], epsilon: Scalar = 1e-2, samples: Int? = nil,
+    floor: Double = 1e-3, loss: ([Scalar]) -> Double
   ) {
     precondition(input.count == analytic.count, "gradient and input differ in size")
     let indices: [Int]

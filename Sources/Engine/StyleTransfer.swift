@@ -34,6 +34,8 @@ public final class StyleTransfer {
     public var styleWeight: Float = 100
     /// Weight of the total variation, the mean squared difference of neighbouring pixel values.
     public var totalVariationWeight: Float = 1
+    /// Weight of each temporal term, mean(c (x - warped)^2) over all values (Ruder et al.).
+    public var temporalWeight: Float = 1e3
     /// Layers whose raw activations must stay close to the content image's.
     public var contentLayers: [VGG19.Layer] = [.relu4_2]
     /// Layers whose Gram matrices must match the style image's.
@@ -76,8 +78,12 @@ public final class StyleTransfer {
   public struct Progress {
     /// The iteration just evaluated, from 1.
     public var iteration: Int
-    /// The iteration limit.
+    /// The iteration limit at this scale.
     public var iterations: Int
+    /// The scale being optimised, from 1 (coarsest) to `scales` (full size).
+    public var scale: Int
+    /// The number of scales of this run.
+    public var scales: Int
     /// The weighted losses at this iteration.
     public var losses: Losses
     /// The image being optimised, as it is at this iteration (computed on demand).
@@ -92,8 +98,25 @@ public final class StyleTransfer {
     public var style: Float = 0
     /// Weighted total variation.
     public var totalVariation: Float = 0
+    /// Weighted temporal terms, summed over the earlier frames.
+    public var temporal: Float = 0
     /// The sum of the terms: what the optimiser minimises.
-    public var total: Float { content + style + totalVariation }
+    public var total: Float { content + style + totalVariation + temporal }
+  }
+
+  /// An earlier stylised frame brought into the current one, for the temporal loss.
+  public struct TemporalTarget: Sendable {
+    /// The earlier output warped by the optical flow, at the current frame's size.
+    public var warped: Image
+    /// Per-pixel reliability c in [0, 1], H*W values row-major (0 where occluded or unknown).
+    public var weights: [Float]
+
+    /// Creates a target; `weights` must hold one value per pixel of `warped`.
+    public init(warped: Image, weights: [Float]) {
+      precondition(weights.count == warped.width * warped.height, "one weight per pixel")
+      self.warped = warped
+      self.weights = weights
+    }
   }
 
   /// What `stylize` produced.
@@ -125,9 +148,53 @@ public final class StyleTransfer {
 
   /// Stylises `content`, starting from `initial` when given (else from the configured
   /// initialisation), and calls `progress` after each iteration.
+  ///
+  /// - Parameters:
+  ///   - temporal: earlier outputs warped into this frame; each adds a temporal loss term.
+  ///   - iterations: the iteration limit at each scale (default: the configuration's).
+  ///   - scales: coarse to fine: with 2, the image is first stylised at half size, and that
+  ///     result, upsampled, starts the full-size run. The temporal terms act at full size only.
   public func stylize(
-    _ content: Image, initial: Image? = nil, progress: (Progress) -> Void = { _ in }
+    _ content: Image, initial: Image? = nil, temporal: [TemporalTarget] = [],
+    iterations: Int? = nil, scales: Int = 1, progress: (Progress) -> Void = { _ in }
   ) -> Result {
+    precondition(scales >= 1, "scales must be at least 1")
+    var start = startingPoint(for: content, initial: initial)
+    var total = 0
+    var result: Result?
+    for scale in 1...scales {
+      let factor = 1 << (scales - scale)
+      let level =
+        factor == 1
+        ? content
+        : content.resized(
+          width: max(16, content.width / factor), height: max(16, content.height / factor))
+      if start.shape != [3, level.height, level.width] {
+        start = Image(deprocessing: start).resized(width: level.width, height: level.height)
+          .preprocessed()
+      }
+      var levelResult = optimize(
+        level, from: start, temporal: factor == 1 ? temporal : [],
+        iterations: iterations ?? configuration.iterations
+      ) { state in
+        var state = state
+        (state.scale, state.scales) = (scale, scales)
+        progress(state)
+      }
+      total += levelResult.result.iterations
+      levelResult.result.iterations = total
+      start = levelResult.point
+      result = levelResult.result
+    }
+    guard let result else { preconditionFailure("at least one scale runs") }
+    return result
+  }
+
+  /// One optimisation at the content's own size, from the preprocessed point `start`.
+  private func optimize(
+    _ content: Image, from start: Tensor, temporal: [TemporalTarget], iterations: Int,
+    progress: (Progress) -> Void
+  ) -> (result: Result, point: Tensor) {
     let (width, height) = (content.width, content.height)
     var styleLosses = styleLossesFor(content)
     let contentTargets = network.forward(
@@ -136,6 +203,11 @@ public final class StyleTransfer {
       ContentLoss(target: $0, weight: configuration.contentWeight)
     }
     let totalVariation = TotalVariation(weight: configuration.totalVariationWeight)
+    let temporalLosses = temporal.map {
+      TemporalLoss(
+        warped: $0.warped.preprocessed(), mask: Tensor(shape: [height, width], scalars: $0.weights),
+        weight: configuration.temporalWeight)
+    }
     let taps = Set(configuration.contentLayers + configuration.styleLayers)
 
     var gradients: [VGG19.Layer: Tensor] = [:]
@@ -160,18 +232,21 @@ public final class StyleTransfer {
       var imageGradient = self.network.backward(gradients: gradients)
       losses.totalVariation = totalVariation.valueAndGradient(
         image, accumulatingInto: &imageGradient)
+      for temporalLoss in temporalLosses {
+        losses.temporal += temporalLoss.valueAndGradient(image, accumulatingInto: &imageGradient)
+      }
       return (losses.total, imageGradient.scalars)
     }
 
-    var x = startingPoint(for: content, initial: initial).scalars
+    var x = start.scalars
     let termination = Termination(
-      maxIterations: configuration.iterations, relativeTolerance: configuration.tolerance,
+      maxIterations: iterations, relativeTolerance: configuration.tolerance,
       interval: configuration.toleranceInterval)
     let report = { (iteration: Int, _: Float) in
       let point = lastPoint
       progress(
         Progress(
-          iteration: iteration, iterations: self.configuration.iterations, losses: losses,
+          iteration: iteration, iterations: iterations, scale: 1, scales: 1, losses: losses,
           currentImage: {
             self.finish(Tensor(shape: [3, height, width], scalars: point), content: content)
           }))
@@ -190,10 +265,12 @@ public final class StyleTransfer {
     }
     // The optimisers end one step past the last evaluated point; keep the evaluated one when the
     // run broke down, else the final step.
-    let final = outcome.reason == .nonFiniteLoss ? lastPoint : x
-    return Result(
-      image: finish(Tensor(shape: [3, height, width], scalars: final), content: content),
-      iterations: outcome.iterations, converged: outcome.reason == .converged, losses: losses)
+    let final = Tensor(
+      shape: [3, height, width], scalars: outcome.reason == .nonFiniteLoss ? lastPoint : x)
+    let result = Result(
+      image: finish(final, content: content), iterations: outcome.iterations,
+      converged: outcome.reason == .converged, losses: losses)
+    return (result, final)
   }
 
   /// The preprocessed image the optimisation starts from.

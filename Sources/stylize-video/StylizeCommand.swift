@@ -15,7 +15,9 @@ struct Stylize: ParsableCommand {
   @Argument(help: "A video file, a folder of frames, a pattern such as frames/%05d.png, or an image.")
   var input: String
 
-  @OptionGroup var options: StylizeOptions
+  @OptionGroup(title: "Style transfer") var options: StylizeOptions
+
+  @OptionGroup(title: "Video") var videoOptions: VideoOptions
 
   @Option(name: [.short, .customLong("output")], help: ArgumentHelp(
     "Where to write the result (default: <input stem>-stylized.<ext> next to the input; a folder for frame folders and patterns).", valueName: "path"))
@@ -41,6 +43,7 @@ struct Stylize: ParsableCommand {
 
   func validate() throws {
     try options.validate()
+    try videoOptions.validate()
     if let preview, preview < 1 { throw ValidationError("--preview must be at least 1 frame.") }
     if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be in 0...63.") }
     guard FileManager.default.fileExists(atPath: input) || input.contains("%") else {
@@ -53,20 +56,34 @@ struct Stylize: ParsableCommand {
     let progress = ProgressReporter(quiet: quiet)
     let inputInfo = try MediaInfo.probe(input)
     let outputPath = output ?? defaultOutputPath(for: input, kind: inputInfo.kind)
-    let transfer = try options.makeStyleTransfer()
-    let job = StylizeJob(
-      transfer: transfer, progress: progress, printEvery: options.printEvery,
-      saveEvery: options.saveEvery, outputPath: outputPath, overwrite: overwrite)
+    if !overwrite && FileManager.default.fileExists(atPath: outputPath) {
+      throw ValidationError("Output '\(outputPath)' exists; pass --overwrite to replace it.")
+    }
+    let transfer = try options.makeStyleTransfer(
+      temporalWeight: videoOptions.temporalWeight)
 
-    let summary: StylizeJob.Summary
+    let summary: RunSummary
     if inputInfo.kind == .image {
+      let job = ImageJob(
+        transfer: transfer, progress: progress, printEvery: options.printEvery,
+        saveEvery: options.saveEvery, outputPath: outputPath, overwrite: overwrite)
       summary = try job.stylizeImage(input, longSide: options.size)
     } else {
-      summary = try job.stylizeVideo(
-        input, info: inputInfo,
-        options: TranscodeOptions(
-          read: ReadOptions(longSide: options.size), frameLimit: preview, crf: crf, preset: preset,
-          overwrite: overwrite))
+      installInterruptHandler()
+      let video = VideoStyleTransfer(
+        transfer: transfer,
+        configuration: try videoOptions.configuration(iterations: options.iterations))
+      let job = VideoJob(
+        video: video, progress: progress, printEvery: options.printEvery, input: input,
+        info: inputInfo, outputPath: outputPath,
+        workFolder: try WorkFolder(
+          path: videoOptions.workDir ?? defaultWorkFolder(for: outputPath),
+          settingsJSON: try settingsJSON(), restart: videoOptions.restart),
+        longSide: options.size,
+        transcodeOptions: TranscodeOptions(
+          frameLimit: preview, crf: crf, preset: preset, overwrite: overwrite),
+        keepWorkFolder: videoOptions.keepWork)
+      summary = try job.run()
     }
     progress.closeLine()
     for warning in summary.warnings { progress.log("warning: \(warning)") }
@@ -79,7 +96,31 @@ struct Stylize: ParsableCommand {
     }
   }
 
-  private func jsonSummary(_ summary: StylizeJob.Summary, output: String, seconds: Double) throws
+  /// Everything that decides the stylised pixels of the frames, as canonical JSON: a work
+  /// folder's frames are reused only by a run with the same text.
+  private func settingsJSON() throws -> String {
+    struct Identity: Encodable {
+      var input: String
+      var inputBytes: Int
+      var inputModified: Double
+      var settings: StylizeOptions.Settings
+      var video: String
+      var temporalWeight: Float
+    }
+    let url = URL(fileURLWithPath: input).standardizedFileURL
+    let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+    let identity = Identity(
+      input: url.path, inputBytes: (attributes?[.size] as? Int) ?? 0,
+      inputModified: (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0,
+      settings: options.settings,
+      video: String(describing: try videoOptions.configuration(iterations: options.iterations)),
+      temporalWeight: videoOptions.temporalWeight)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(identity), as: UTF8.self)
+  }
+
+  private func jsonSummary(_ summary: RunSummary, output: String, seconds: Double) throws
     -> String
   {
     struct Report: Encodable {
@@ -100,6 +141,13 @@ struct Stylize: ParsableCommand {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(report), as: UTF8.self)
   }
+}
+
+/// `<output without extension>-work` beside the output.
+func defaultWorkFolder(for output: String) -> String {
+  let url = URL(fileURLWithPath: output)
+  let name = url.pathExtension.isEmpty ? url.lastPathComponent : url.deletingPathExtension().lastPathComponent
+  return url.deletingLastPathComponent().appendingPathComponent(name + "-work").path
 }
 
 /// `<stem>-stylized.<ext>` beside the input; a `<name>-stylized` folder for frame folders and

@@ -56,8 +56,8 @@ struct StylizeOptions: ParsableArguments {
   @Option(help: "L-BFGS history size (memory grows with it).")
   var historySize = 100
 
-  @Option(help: "Most iterations per image or frame.")
-  var iterations = 500
+  @Option(help: "Most iterations per image (default 500), or per video frame after the first (default 15).")
+  var iterations: Int?
 
   @Option(help: "Stop early when the loss changed by less than this fraction over 50 iterations (0: never).")
   var tolerance: Float = 1e-4
@@ -125,7 +125,7 @@ struct StylizeOptions: ParsableArguments {
       throw ValidationError("--learning-rate must be positive, got \(learningRate).")
     }
     guard historySize >= 1 else { throw ValidationError("--history-size must be at least 1.") }
-    guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1.") }
+    if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1.") }
     guard tolerance >= 0 else { throw ValidationError("--tolerance must be >= 0.") }
     guard size >= 32 && size <= 8192 else {
       throw ValidationError("--size must be between 32 and 8192 pixels, got \(size).")
@@ -141,11 +141,13 @@ struct StylizeOptions: ParsableArguments {
   }
 
   /// Loads the network and the style images and returns the configured style transfer.
-  func makeStyleTransfer() throws -> StyleTransfer {
+  func makeStyleTransfer(temporalWeight: Float) throws -> StyleTransfer {
     let network = try VGG19(
       weightsAt: weights ?? VGG19.defaultWeightsPath(), pooling: pooling.pooling)
     let styles = try style.map { try readImage($0) }
-    return StyleTransfer(network: network, styles: styles, configuration: try engineConfiguration())
+    var configuration = try engineConfiguration()
+    configuration.temporalWeight = temporalWeight
+    return StyleTransfer(network: network, styles: styles, configuration: configuration)
   }
 
   /// The engine's configuration for these options (the options are validated).
@@ -169,7 +171,7 @@ struct StylizeOptions: ParsableArguments {
     configuration.optimizer = optimizer
     configuration.learningRate = learningRate ?? (optimizer == .lbfgs ? 1 : 5)
     configuration.historySize = historySize
-    configuration.iterations = iterations
+    configuration.iterations = iterations ?? 500
     configuration.tolerance = tolerance
     configuration.seed = seed
     switch initialization {
@@ -191,7 +193,7 @@ struct StylizeOptions: ParsableArguments {
     var pooling: PoolingChoice
     var optimizer: OptimizerKind
     var learningRate: Float?
-    var iterations: Int
+    var iterations: Int?
     var tolerance: Float
     var initialization: String
     var seed: UInt64

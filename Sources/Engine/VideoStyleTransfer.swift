@@ -1,0 +1,123 @@
+// Temporally consistent video style transfer: Ruder, Dosovitskiy & Brox 2016, "Artistic Style
+// Transfer for Videos" (GCPR): warm start from the previous output warped by optical flow, and a
+// temporal loss towards earlier outputs, weighted by the reliability of the flow.
+
+/// Stylises the frames of a video in order so that the painting moves with the scene.
+///
+/// Call `stylizeNext` for each frame; frames stylised earlier (a resumed run) are handed over with
+/// `recordFinished`. Outputs enter the history as 8-bit images, exactly as they are written to
+/// disk, so a resumed run continues exactly where an uninterrupted one would be.
+public final class VideoStyleTransfer {
+  /// The video-specific settings; the per-image ones are the `StyleTransfer`'s.
+  public struct Configuration: Sendable, Equatable {
+    /// Earlier frames the temporal loss looks back to, e.g. [1, 2, 4] (Ruder et al.'s
+    /// long-term consistency); empty turns the temporal loss off.
+    public var temporalFrames: [Int] = [1, 2, 4]
+    /// The iteration limit for the first frame, at each of its scales.
+    public var firstIterations = 300
+    /// Coarse-to-fine scales for the first frame (2: half size first).
+    public var firstScales = 2
+    /// The iteration limit for every later frame.
+    public var iterations = 15
+    /// Stylise each frame on its own, like a first frame (no warm start, no temporal loss).
+    public var independent = false
+
+    /// The defaults.
+    public init() {}
+  }
+
+  /// How one frame went.
+  public struct FrameReport {
+    /// The stylised frame.
+    public var result: StyleTransfer.Result
+    /// Seconds spent on optical flow for this frame.
+    public var flowSeconds: Double
+  }
+
+  /// The video settings.
+  public let configuration: Configuration
+  /// The per-image style transfer.
+  public let transfer: StyleTransfer
+  /// Supplies the flow from frame `from` to frame `to` (0-based) when known (e.g. from .flo
+  /// files); `nil` means: estimate it.
+  public var flowSource: ((_ from: Int, _ to: Int) throws -> FlowField?)?
+  private let flow = OpticalFlow()
+  /// Earlier frames, nearest last: (index, original, output).
+  private var history: [(index: Int, original: Image, output: Image)] = []
+
+  /// Prepares a run over one video.
+  public init(transfer: StyleTransfer, configuration: Configuration) {
+    precondition(configuration.temporalFrames.allSatisfy { $0 >= 1 }, "temporal frames are >= 1")
+    self.transfer = transfer
+    self.configuration = configuration
+  }
+
+  /// Stylises frame `index` (0-based; frames come in order) from its original picture.
+  public func stylizeNext(
+    _ original: Image, index: Int, progress: (StyleTransfer.Progress) -> Void = { _ in }
+  ) throws -> FrameReport {
+    let previous = history.last
+    guard !configuration.independent, let previous, previous.index == index - 1 else {
+      let result = transfer.stylize(
+        original, iterations: configuration.firstIterations, scales: configuration.firstScales,
+        progress: progress)
+      recordFinished(original: original, output: result.image, index: index)
+      return FrameReport(result: result, flowSeconds: 0)
+    }
+    let flowStart = ContinuousClock.now
+    var warpedOutputs: [Image] = []
+    var weights: [[Float]] = []
+    for step in configuration.temporalFrames.sorted() {
+      guard let earlier = history.first(where: { $0.index == index - step }) else { continue }
+      let backward = try flowField(from: index, original, to: earlier.index, earlier.original)
+      let forward = try flowField(from: earlier.index, earlier.original, to: index, original)
+      weights.append(consistencyWeights(flow: backward, reverse: forward))
+      warpedOutputs.append(Image(pixels: warp(earlier.output.pixels, by: backward).image))
+    }
+    let flowSeconds = (ContinuousClock.now - flowStart).seconds
+    let combined = closestFirst(weights)
+    let targets = zip(warpedOutputs, combined).map {
+      StyleTransfer.TemporalTarget(warped: $0, weights: $1)
+    }
+    // Warm start: the previous output where the flow is reliable, the content elsewhere, so that
+    // disoccluded regions start from the scene rather than from a flat mean colour.
+    let start = blend(warpedOutputs[0], original, weights: weights[0])
+    let result = transfer.stylize(
+      original, initial: start, temporal: targets, iterations: configuration.iterations,
+      progress: progress)
+    recordFinished(original: original, output: result.image, index: index)
+    return FrameReport(result: result, flowSeconds: flowSeconds)
+  }
+
+  /// Adds a frame stylised earlier (e.g. read back from a checkpoint) to the history.
+  public func recordFinished(original: Image, output: Image, index: Int) {
+    // As written to disk: rounded to 8 bits.
+    let stored = Image(width: output.width, height: output.height, rgb: output.rgbBytes())
+    history.append((index, original, stored))
+    let reach = (configuration.temporalFrames.max() ?? 1)
+    history.removeAll { $0.index <= index - reach }
+  }
+
+  private func flowField(from: Int, _ first: Image, to: Int, _ second: Image) throws -> FlowField {
+    if let known = try flowSource?(from, to) { return known }
+    return flow.flow(from: first.pixels, to: second.pixels)
+  }
+}
+
+/// weights * a + (1 - weights) * b per pixel; `weights` is (H, W), the images (3, H, W).
+func blend(_ a: Image, _ b: Image, weights: [Float]) -> Image {
+  let plane = weights.count
+  var pixels = a.pixels
+  for index in 0..<pixels.count {
+    let c = weights[index % plane]
+    pixels.scalars[index] = c * pixels.scalars[index] + (1 - c) * b.pixels.scalars[index]
+  }
+  return Image(pixels: pixels)
+}
+
+extension Duration {
+  /// The duration in seconds.
+  var seconds: Double {
+    Double(components.seconds) + Double(components.attoseconds) * 1e-18
+  }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Video
+
+/// What a run did.
+struct RunSummary {
+  var frames = 0
+  var iterations = 0
+  var lastLosses: StyleTransfer.Losses?
+  var warnings: [String] = []
+}
+
+/// Stylises one image, reporting progress with an ETA.
+struct ImageJob {
+  let transfer: StyleTransfer
+  let progress: ProgressReporter
+  let printEvery: Int
+  let saveEvery: Int
+  let outputPath: String
+  let overwrite: Bool
+
+  /// Stylises one image file into `outputPath`.
+  func stylizeImage(_ path: String, longSide: Int) throws -> RunSummary {
+    let reader = try VideoReader(path, options: ReadOptions(longSide: longSide))
+    guard let frame = try reader.nextFrame() else {
+      throw ValidationError("'\(path)' holds no picture.")
+    }
+    var clock = IterationClock()
+    let result = transfer.stylize(Image(frame)) { state in
+      clock.tick()
+      let iterationsLeft = Double(state.iterations - state.iteration)
+      progress.update(
+        iterationText(state, clock: clock, eta: iterationsLeft * clock.secondsPerIteration),
+        milestone: state.iteration % printEvery == 0)
+      if saveEvery > 0 && state.iteration % saveEvery == 0 {
+        let path = intermediatePath(iteration: state.iteration)
+        try? writeImage(VideoFrame(state.currentImage(), time: 0), to: path, overwrite: true)
+      }
+    }
+    try writeImage(VideoFrame(result.image, time: 0), to: outputPath, overwrite: overwrite)
+    return RunSummary(
+      frames: 1, iterations: result.iterations, lastLosses: result.losses,
+      warnings: reader.warnings)
+  }
+
+  /// `<output stem>-iter00100.png` beside the output.
+  private func intermediatePath(iteration: Int) -> String {
+    let url = URL(fileURLWithPath: outputPath)
+    let stem = url.deletingPathExtension().lastPathComponent
+    return url.deletingLastPathComponent()
+      .appendingPathComponent(stem + String(format: "-iter%05d.png", iteration)).path
+  }
+}
+
+/// Seconds per iteration, averaged over the iterations so far (the first one is warm-up).
+struct IterationClock {
+  private var start = Date()
+  private var last = Date()
+  private var ticks = 0
+
+  /// Marks the end of an iteration.
+  mutating func tick() {
+    ticks += 1
+    last = Date()
+    if ticks == 1 { start = last }
+  }
+
+  /// The mean time of the iterations after the first (the first pays for allocation).
+  var secondsPerIteration: Double {
+    ticks > 1 ? last.timeIntervalSince(start) / Double(ticks - 1) : 0
+  }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Engine
+import Foundation
+
+/// The settings of the temporal method (Ruder et al.) for videos, frame folders and patterns.
+struct VideoOptions: ParsableArguments {
+  @Flag(help: "Stylise each frame on its own, like a first frame (no warm start, no temporal loss).")
+  var independent = false
+
+  @Option(help: "Weight of the temporal loss towards each earlier frame.")
+  var temporalWeight: Float = 1e3
+
+  @Option(help: ArgumentHelp(
+    "Earlier frames the temporal loss looks back to, comma-separated (closest first wins).",
+    valueName: "1,2,4"))
+  var temporalFrames = "1,2,4"
+
+  @Option(help: "Most iterations for the first frame, at each of its scales.")
+  var firstIterations = 300
+
+  @Option(help: "Coarse-to-fine scales for the first frame (2: half size first, then full size).")
+  var firstScales = 2
+
+  @Option(help: ArgumentHelp(
+    "Folder for the finished frames, to resume an interrupted run (default: <output>-work beside the output).",
+    valueName: "path"))
+  var workDir: String?
+
+  @Flag(help: "Discard the frames of an earlier run made with other settings.")
+  var restart = false
+
+  @Flag(help: "Keep the work folder after the video is written.")
+  var keepWork = false
+
+  func validate() throws {
+    guard temporalWeight >= 0 && temporalWeight.isFinite else {
+      throw ValidationError("--temporal-weight must be a finite number >= 0.")
+    }
+    _ = try parsedTemporalFrames()
+    guard firstIterations >= 1 else { throw ValidationError("--first-iterations must be at least 1.") }
+    guard (1...4).contains(firstScales) else { throw ValidationError("--first-scales must be in 1...4.") }
+  }
+
+  /// `1,2,4` as sorted, distinct frame distances.
+  func parsedTemporalFrames() throws -> [Int] {
+    var frames: [Int] = []
+    for item in temporalFrames.split(separator: ",") {
+      let text = item.trimmingCharacters(in: .whitespaces)
+      guard let value = Int(text), (1...100).contains(value) else {
+        throw ValidationError("--temporal-frames: '\(text)' is not a frame distance in 1...100.")
+      }
+      if !frames.contains(value) { frames.append(value) }
+    }
+    return frames.sorted()
+  }
+
+  /// The engine's video configuration, with `iterations` for the frames after the first.
+  func configuration(iterations: Int?) throws -> VideoStyleTransfer.Configuration {
+    var configuration = VideoStyleTransfer.Configuration()
+    configuration.temporalFrames = try parsedTemporalFrames()
+    configuration.firstIterations = firstIterations
+    configuration.firstScales = firstScales
+    configuration.iterations = iterations ?? configuration.iterations
+    configuration.independent = independent
+    return configuration
+  }
+}

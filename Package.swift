@@ -28,6 +28,6 @@ let package = Package(
     .executableTarget(name: "make-samples", dependencies: ["Video"]),
     .testTarget(name: "VideoTests", dependencies: ["Video"]),
     .testTarget(name: "EngineTests", dependencies: ["Engine"]),
-    .testTarget(name: "StylizeVideoTests", dependencies: ["stylize-video"]),
+    .testTarget(name: "StylizeVideoTests", dependencies: ["stylize-video", "Engine", "Video"]),
   ]
 )

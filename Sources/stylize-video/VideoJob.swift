@@ -167,6 +167,13 @@ let interruptRequested = Atomic<Bool>(false)
 
 /// Makes the first Ctrl-C (SIGINT or SIGTERM) request a clean stop; a second one ends the process.
 func installInterruptHandler() {
+  // A parent may have blocked these (the mask is inherited); a user's Ctrl-C must get through.
+  var signals = sigset_t()
+  sigemptyset(&signals)
+  for signalNumber in [SIGINT, SIGTERM] {
+    sigaddset(&signals, signalNumber)
+  }
+  pthread_sigmask(SIG_UNBLOCK, &signals, nil)
   for signalNumber in [SIGINT, SIGTERM] {
     signal(signalNumber) { number in
       interruptRequested.store(true, ordering: .relaxed)

@@ -10,7 +10,7 @@ enum BenchPart: String, ExpressibleByArgument, CaseIterable {
 /// `stylize-video bench`: how fast one style-transfer iteration and the optical flow run here.
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Time VGG-19 forward + backward per layer against plain sgemm, then the optical flow.",
+    abstract: "Time VGG-19 forward + backward per layer against plain sgemm, and the optical flow.",
     discussion: """
       One iteration is a forward pass to relu5_1 capturing relu1_1, relu2_1, relu3_1, relu4_1, \
       relu5_1 and relu4_2, plus the backward pass to the image. Times are the best of the repeats.

@@ -22,10 +22,13 @@ struct FlowCommand: ParsableCommand {
   @Argument(help: "The second picture, the same size as the first.")
   var frame2: String
 
-  @Option(name: .shortAndLong, help: ArgumentHelp("The Middlebury .flo file to write.", valueName: "flow.flo"))
+  @Option(
+    name: .shortAndLong,
+    help: ArgumentHelp("The Middlebury .flo file to write.", valueName: "flow.flo"))
   var output: String
 
-  @Option(help: ArgumentHelp("Also write the colour-coded flow (.png or .jpg).", valueName: "image"))
+  @Option(
+    help: ArgumentHelp("Also write the colour-coded flow (.png or .jpg).", valueName: "image"))
   var png: String?
 
   @Option(help: "Resize both pictures so their long side has this many pixels.")
@@ -44,7 +47,9 @@ struct FlowCommand: ParsableCommand {
     guard output.lowercased().hasSuffix(".flo") else {
       throw ValidationError("--output '\(output)' must end in .flo.")
     }
-    if let png, !["png", "jpg", "jpeg"].contains(URL(fileURLWithPath: png).pathExtension.lowercased()) {
+    if let png,
+      !["png", "jpg", "jpeg"].contains(URL(fileURLWithPath: png).pathExtension.lowercased())
+    {
       throw ValidationError("--png '\(png)' must end in .png or .jpg.")
     }
     for path in [output] + (png.map { [$0] } ?? []) where !overwrite {
@@ -59,10 +64,11 @@ struct FlowCommand: ParsableCommand {
     let first = try readFirstFrame(frame1, options: options)
     let second = try readFirstFrame(frame2, options: options)
     guard first.width == second.width, first.height == second.height else {
-      throw ValidationError(
-        "'\(frame1)' is \(first.width)x\(first.height) but '\(frame2)' is "
-          + "\(second.width)x\(second.height); the pictures must have the same size "
-          + "(--size resizes both to the same long side).")
+      throw FileError(
+        path: frame2,
+        reason: "is \(second.width)x\(second.height) but '\(frame1)' is "
+          + "\(first.width)x\(first.height); the pictures must have the same size "
+          + "(--size resizes both to the same long side)")
     }
     let start = Date()
     let flow = OpticalFlow().flow(from: Image(first).pixels, to: Image(second).pixels)
@@ -109,7 +115,7 @@ struct FlowStatistics {
 /// The first frame of an image or video, at the size `options` asks for.
 func readFirstFrame(_ path: String, options: ReadOptions) throws -> VideoFrame {
   guard let frame = try VideoReader(path, options: options).nextFrame() else {
-    throw ValidationError("'\(path)' holds no picture.")
+    throw FileError(path: path, reason: "holds no picture")
   }
   return frame
 }
@@ -119,7 +125,7 @@ func readFirstFrame(_ path: String, options: ReadOptions) throws -> VideoFrame {
 func writeFlowAtomically(_ flow: FlowField, to path: String, overwrite: Bool) throws {
   let url = URL(fileURLWithPath: path)
   if !overwrite && FileManager.default.fileExists(atPath: path) {
-    throw ValidationError("Output '\(path)' exists; use --overwrite to replace it.")
+    throw FileError(path: path, reason: "exists; use --overwrite to replace it")
   }
   let temporary = url.deletingLastPathComponent()
     .appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
@@ -127,7 +133,7 @@ func writeFlowAtomically(_ flow: FlowField, to path: String, overwrite: Bool) th
     try flow.write(to: temporary)
     // rename(2) replaces an existing file in one step.
     guard rename(temporary, path) == 0 else {
-      throw OutputFileError(
+      throw FileError(
         path: path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
     }
   } catch {
@@ -136,11 +142,11 @@ func writeFlowAtomically(_ flow: FlowField, to path: String, overwrite: Bool) th
   }
 }
 
-/// An output file that could not be put in place; `description` names the file.
-struct OutputFileError: Error, CustomStringConvertible {
+/// A problem with an input or output file found while running; `description` names the file.
+struct FileError: Error, CustomStringConvertible {
   /// The file concerned.
   let path: String
-  /// What went wrong.
+  /// What is wrong, as a clause after the file name ("holds no picture").
   let reason: String
 
   var description: String { "'\(path)': \(reason)" }

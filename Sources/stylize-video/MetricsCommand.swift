@@ -27,13 +27,19 @@ struct Metrics: ParsableCommand {
         stylize-video metrics --original in.mp4 --stylized in-stylized.mp4 --json
       """)
 
-  @Option(help: ArgumentHelp("The original clip: a video, a folder of frames or a pattern.", valueName: "input"))
+  @Option(
+    help: ArgumentHelp(
+      "The original clip: a video, a folder of frames or a pattern.", valueName: "input"))
   var original: String?
 
-  @Option(help: ArgumentHelp("The stylised clip: a video, a folder of frames or a pattern.", valueName: "input"))
+  @Option(
+    help: ArgumentHelp(
+      "The stylised clip: a video, a folder of frames or a pattern.", valueName: "input"))
   var stylized: String
 
-  @Option(help: ArgumentHelp("Read the flows from .flo files in this folder (see below).", valueName: "dir"))
+  @Option(
+    help: ArgumentHelp(
+      "Read the flows from .flo files in this folder (see below).", valueName: "dir"))
   var flowDir: String?
 
   @Option(help: "Resize the stylised frames so their long side has this many pixels.")
@@ -69,6 +75,12 @@ struct Metrics: ParsableCommand {
   }
 
   func run() throws {
+    let summary = try measure(progress: ProgressReporter(quiet: false))
+    print(json ? try summary.json() : summary.table())
+  }
+
+  /// Reads both clips and computes the metrics, reporting progress on standard error.
+  func measure(progress: ProgressReporter) throws -> MetricsSummary {
     let stylizedReader = try VideoReader(stylized, options: ReadOptions(longSide: size))
     let (width, height) = (stylizedReader.width, stylizedReader.height)
     // Read the originals at about the stylised size; rounding differences are resized below.
@@ -79,9 +91,9 @@ struct Metrics: ParsableCommand {
       try checkAspect(
         originalReader.width, originalReader.height, of: original ?? "", against: width, height)
     }
-    let total = [frames, stylizedReader.info.frameCount, originalReader?.info.frameCount]
+    let total =
+      [frames, stylizedReader.info.frameCount, originalReader?.info.frameCount]
       .compactMap { $0 }.min() ?? 0
-    let progress = ProgressReporter(quiet: false)
     var measurement = TemporalConsistency()
     let start = Date()
     var count = 0
@@ -119,13 +131,13 @@ struct Metrics: ParsableCommand {
     }
     let report = measurement.report
     guard let meanWarping = report.meanWarpingError, let meanRuder = report.meanRuderError else {
-      throw ValidationError("'\(stylized)' has \(count) frame(s); the metrics need at least 2.")
+      throw FileError(
+        path: stylized, reason: "has \(count) frame(s); the metrics need at least 2")
     }
-    let summary = MetricsSummary(
+    return MetricsSummary(
       frameCount: report.frameCount, width: report.width, height: report.height,
       flow: flowDir == nil ? "estimated" : "files", warpingError: report.warpingErrors,
       ruderError: report.ruderErrors, meanWarpingError: meanWarping, meanRuderError: meanRuder)
-    print(json ? try summary.json() : summary.table())
   }
 
   /// The two flows between frames `pair` and `pair + 1` (1-based), resized to `width` x `height`.
@@ -152,9 +164,10 @@ struct Metrics: ParsableCommand {
   ) throws {
     let ratio = (Double(otherWidth) / Double(otherHeight)) / (Double(width) / Double(height))
     guard abs(ratio - 1) <= 0.02 else {
-      throw ValidationError(
-        "'\(path)' is \(otherWidth)x\(otherHeight) but the stylised frames are \(width)x\(height): "
-          + "the aspect ratios differ, so they cannot be the same clip.")
+      throw FileError(
+        path: path,
+        reason: "is \(otherWidth)x\(otherHeight) but the stylised frames are \(width)x\(height); "
+          + "the aspect ratios differ, so they cannot show the same clip")
     }
   }
 }

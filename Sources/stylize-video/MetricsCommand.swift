@@ -8,21 +8,28 @@ struct Metrics: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Measure the temporal consistency of a stylised clip (E_warp and E_Ruder).",
     discussion: """
-      Frames are compared as RGB on [0, 1]. For each pair of consecutive frames (t, t+1) the \
-      optical flow of the ORIGINAL frames in both directions gives
-        E_warp(t)    = sum M (x_t - warp(x_t+1))^2 / sum M, M = not occluded   (Lai et al. 2018)
-        E_Ruder(t+1) = 1/(3HW) sum c (x_t+1 - warp(x_t))^2, c = reliability    (Ruder et al. 2016)
-      where x are the stylised frames; E_warp sums over the 3 channels per pixel. E_warp is \
-      reported for frames 1...T-1, E_Ruder for frames 2...T, each with its mean. Lower is steadier.
+      Frames are compared as RGB on [0, 1]; x_t is stylised frame t. The optical flow \
+      of the ORIGINAL frames, in both directions, gives for each pair (t, t+1)
+        E_warp(t)    = sum M |x_t - warp(x_t+1)|^2 / sum M   (Lai et al. 2018)
+        E_Ruder(t+1) = 1/(3HW) sum c (x_t+1 - warp(x_t))^2  (Ruder et al. 2016)
+      M: not occluded (forward-backward check); c: reliability in [0, 1]; |.|^2 \
+      sums the 3 channels. E_warp is reported for frames 1...T-1 and E_Ruder for \
+      frames 2...T, each with its mean; lower is steadier. A clip measured against \
+      itself scores the floor set by flow errors and noise, not 0; that floor is \
+      printed too (the original clip's own errors). Compare stylisations of the \
+      same clip with each other.
 
-      The original frames are resized to the stylised frames' size (the stylised output is at \
-      the processing resolution). With --flow-dir the flows come from Middlebury .flo files \
-      instead of the estimator and --original is not read: for frames t and t+1 (1-based, in \
-      reading order) the folder must hold both
-        forward_<t>_<t+1>.flo    flow from frame t to frame t+1, e.g. forward_00001_00002.flo
-        backward_<t+1>_<t>.flo   flow from frame t+1 to frame t, e.g. backward_00002_00001.flo
-      with numbers zero-padded to 5 digits. Flows of another size are resized to the stylised \
-      frames with their vectors scaled; values above 1e9 (unknown) count as occluded.
+      The original frames are resized to the stylised frames' size (stylised output \
+      is at the processing resolution).
+
+      With --flow-dir the flows come from Middlebury .flo files and --original is \
+      not read. For frames t and t+1 (1-based, in reading order, 5 digits) the \
+      folder must hold both directions:
+        forward_00001_00002.flo    frame 1 -> frame 2  (forward_<t>_<t+1>.flo)
+        backward_00002_00001.flo   frame 2 -> frame 1  (backward_<t+1>_<t>.flo)
+      Flows of another size are resized with their vectors scaled; values above \
+      1e9 (unknown) count as occluded and unreliable.
+
       Example:
         stylize-video metrics --original in.mp4 --stylized in-stylized.mp4 --json
       """)
@@ -137,7 +144,9 @@ struct Metrics: ParsableCommand {
     return MetricsSummary(
       frameCount: report.frameCount, width: report.width, height: report.height,
       flow: flowDir == nil ? "estimated" : "files", warpingError: report.warpingErrors,
-      ruderError: report.ruderErrors, meanWarpingError: meanWarping, meanRuderError: meanRuder)
+      ruderError: report.ruderErrors, meanWarpingError: meanWarping, meanRuderError: meanRuder,
+      originalMeanWarpingError: report.originalMeanWarpingError,
+      originalMeanRuderError: report.originalMeanRuderError)
   }
 
   /// The two flows between frames `pair` and `pair + 1` (1-based), resized to `width` x `height`.
@@ -193,6 +202,30 @@ struct MetricsSummary: Encodable {
   var meanWarpingError: Float
   /// Mean E_Ruder over frames 2...T.
   var meanRuderError: Float
+  /// Mean E_warp of the original clip itself (the floor); null with --flow-dir.
+  var originalMeanWarpingError: Float?
+  /// Mean E_Ruder of the original clip itself (the floor); null with --flow-dir.
+  var originalMeanRuderError: Float?
+
+  private enum CodingKeys: String, CodingKey {
+    case frameCount, width, height, flow, warpingError, ruderError, meanWarpingError
+    case meanRuderError, originalMeanWarpingError, originalMeanRuderError
+  }
+
+  /// Encodes every key, with `null` for the baseline when there is none.
+  func encode(to encoder: Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(frameCount, forKey: .frameCount)
+    try container.encode(width, forKey: .width)
+    try container.encode(height, forKey: .height)
+    try container.encode(flow, forKey: .flow)
+    try container.encode(warpingError, forKey: .warpingError)
+    try container.encode(ruderError, forKey: .ruderError)
+    try container.encode(meanWarpingError, forKey: .meanWarpingError)
+    try container.encode(meanRuderError, forKey: .meanRuderError)
+    try container.encode(originalMeanWarpingError, forKey: .originalMeanWarpingError)
+    try container.encode(originalMeanRuderError, forKey: .originalMeanRuderError)
+  }
 
   func json() throws -> String {
     let encoder = JSONEncoder()
@@ -214,6 +247,13 @@ struct MetricsSummary: Encodable {
         String(format: "%5d", index + 1) + cell(warpingError[index]) + cell(ruderError[index]))
     }
     lines.append(" mean" + cell(meanWarpingError) + cell(meanRuderError))
+    if let originalMeanWarpingError, let originalMeanRuderError {
+      lines.append(
+        "original clip (the floor set by flow errors and noise):"
+          + String(
+            format: " mean E_warp %.6f, E_Ruder %.6f", originalMeanWarpingError,
+            originalMeanRuderError))
+    }
     return lines.joined(separator: "\n")
   }
 }

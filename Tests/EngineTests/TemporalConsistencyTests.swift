@@ -143,6 +143,16 @@ import Testing
     #expect((exact.meanRuderError ?? .nan) < 1e-4, "E_Ruder \(exact.meanRuderError ?? .nan)")
   }
 
+  @Test func theOriginalsAreMeasuredWithTheSameFlowsAsTheFloor() throws {
+    let report = TemporalConsistency.measure(originals: Self.originals, stylized: Self.originals)
+    let floor = try #require(report.originalMeanWarpingError)
+    #expect(
+      report.meanWarpingError == floor && report.meanRuderError == report.originalMeanRuderError)
+    // A smooth scene and a good flow leave little: well under 1 % of the flicker's 0.02.
+    #expect(floor < 1e-4, "E_warp of the originals \(floor)")
+    #expect(Self.measuredWithTrueFlow(Self.flickering).originalMeanWarpingError == nil)
+  }
+
   @Test func theReportIndexesErrorsByFrame() {
     let report = Self.measuredWithTrueFlow(Array(Self.flickering.prefix(3)))
     #expect(report.warpingErrors.count == 3 && report.ruderErrors.count == 3)

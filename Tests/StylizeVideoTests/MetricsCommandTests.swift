@@ -64,7 +64,7 @@ import Video
     #expect(
       Set(json.keys) == [
         "frameCount", "width", "height", "flow", "warpingError", "ruderError", "meanWarpingError",
-        "meanRuderError",
+        "meanRuderError", "originalMeanWarpingError", "originalMeanRuderError",
       ])
     #expect(json["frameCount"] as? Int == Self.frameCount)
     #expect(json["width"] as? Int == Self.width && json["height"] as? Int == Self.height)
@@ -73,7 +73,10 @@ import Video
     let ruder = try #require(json["ruderError"] as? [Any])
     #expect(warping.count == Self.frameCount && ruder.count == Self.frameCount)
     #expect(warping.last is NSNull && ruder.first is NSNull)
-    #expect((json["meanWarpingError"] as? Double ?? 0) > 0)
+    let stylizedError = try #require(json["meanWarpingError"] as? Double)
+    let originalError = try #require(json["originalMeanWarpingError"] as? Double)
+    #expect(
+      originalError < stylizedError / 10, "original \(originalError), stylised \(stylizedError)")
     #expect(summary.table().contains(" mean"))
   }
 
@@ -88,6 +91,8 @@ import Video
       "--stylized", pictures.path("stylized"), "--flow-dir", pictures.path("flows"),
     ])
     #expect(files.flow == "files" && files.frameCount == Self.frameCount)
+    #expect(files.originalMeanWarpingError == nil)
+    #expect(try files.json().contains("\"originalMeanRuderError\" : null"))
     // Independent noise of +-20/255 per value: 2 sigma^2 = 2 (20/255)^2 / 3 per channel, so
     // E_warp (3 channels) is about 2 (20/255)^2 = 0.0123 (a little less: rounding and clipping).
     let expected = 2 * (20.0 / 255) * (20.0 / 255)

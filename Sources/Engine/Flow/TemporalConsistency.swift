@@ -26,6 +26,11 @@ public struct TemporalConsistency: Sendable {
     public var meanWarpingError: Float?
     /// Mean of the defined `ruderErrors` (frames 2...T); `nil` with fewer than two frames.
     public var meanRuderError: Float?
+    /// Mean E_warp of the original frames themselves: the floor that flow errors and noise set;
+    /// `nil` unless the frames came with their originals (`add(original:stylized:)`).
+    public var originalMeanWarpingError: Float?
+    /// Mean E_Ruder of the original frames themselves, like `originalMeanWarpingError`.
+    public var originalMeanRuderError: Float?
   }
 
   /// The errors of one consecutive pair (t-1, t).
@@ -42,6 +47,8 @@ public struct TemporalConsistency: Sendable {
   private var previousStylized: Tensor?
   private var warping: [Float] = []
   private var ruder: [Float] = []
+  private var originalWarping: [Float] = []
+  private var originalRuder: [Float] = []
   private var frameCount = 0
   private var shape: [Int] = []
 
@@ -52,7 +59,8 @@ public struct TemporalConsistency: Sendable {
 
   /// Adds the next frame, with the flows estimated on the original frames (both directions).
   ///
-  /// `original` and `stylized` are (3, H, W) RGB on [0, 1] of the same size.
+  /// `original` and `stylized` are (3, H, W) RGB on [0, 1] of the same size. The original
+  /// frames are measured too, with the same flows and masks (`Report.originalMeanWarpingError`).
   /// - Returns: the errors of the pair (previous, this frame); `nil` for the first frame.
   @discardableResult
   public mutating func add(original: Tensor, stylized: Tensor) -> PairErrors? {
@@ -65,7 +73,11 @@ public struct TemporalConsistency: Sendable {
     }
     let forward = estimator.flow(from: previous, to: original)
     let backward = estimator.flow(from: original, to: previous)
-    return add(stylized: stylized, forward: forward, backward: backward)
+    let masks = PairMasks(forward: forward, backward: backward)
+    let baseline = masks.errors(previous: previous, current: original)
+    originalWarping.append(baseline.warping)
+    originalRuder.append(baseline.ruder)
+    return add(stylized: stylized, masks: masks)
   }
 
   /// Adds the next frame with given flows between the previous frame and this one.
@@ -80,6 +92,15 @@ public struct TemporalConsistency: Sendable {
   public mutating func add(stylized: Tensor, forward: FlowField?, backward: FlowField?)
     -> PairErrors?
   {
+    guard previousStylized != nil else { return add(stylized: stylized, masks: nil) }
+    guard let forward, let backward else {
+      preconditionFailure("TemporalConsistency: frame \(frameCount + 1) needs both flows")
+    }
+    return add(stylized: stylized, masks: PairMasks(forward: forward, backward: backward))
+  }
+
+  /// Checks the frame, measures it against the previous one with `masks` and keeps it.
+  private mutating func add(stylized: Tensor, masks: PairMasks?) -> PairErrors? {
     precondition(
       stylized.shape.count == 3 && stylized.shape[0] == 3,
       "TemporalConsistency: frames must be (3, H, W), got \(stylized.shape)")
@@ -89,25 +110,8 @@ public struct TemporalConsistency: Sendable {
       "TemporalConsistency: frame \(frameCount + 1) is \(stylized.shape), the first was \(shape)")
     frameCount += 1
     defer { previousStylized = stylized }
-    guard let previous = previousStylized else { return nil }
-    guard var forward, var backward else {
-      preconditionFailure("TemporalConsistency: frame \(frameCount) needs both flows")
-    }
-    let (h, w) = (shape[1], shape[2])
-    for flow in [forward, backward] {
-      precondition(
-        flow.width == w && flow.height == h,
-        "TemporalConsistency: flow \(flow.width)x\(flow.height) does not match frames \(w)x\(h)")
-    }
-    let unknownForward = forward.replacingUnknownByZero()
-    let unknownBackward = backward.replacingUnknownByZero()
-    var weights = consistencyWeights(flow: backward, reverse: forward)
-    for index in weights.indices where unknownBackward[index] { weights[index] = 0 }
-    var occluded = occlusionMask(flow: forward, reverse: backward)
-    for index in occluded.indices where unknownForward[index] { occluded[index] = true }
-    let errors = PairErrors(
-      warping: warpingError(current: previous, next: stylized, flow: forward, occluded: occluded),
-      ruder: ruderError(current: stylized, previous: previous, flow: backward, weights: weights))
+    guard let previous = previousStylized, let masks else { return nil }
+    let errors = masks.errors(previous: previous, current: stylized)
     warping.append(errors.warping)
     ruder.append(errors.ruder)
     return errors
@@ -123,7 +127,8 @@ public struct TemporalConsistency: Sendable {
       frameCount: frameCount, width: shape.count == 3 ? shape[2] : 0,
       height: shape.count == 3 ? shape[1] : 0,
       warpingErrors: warping.map { $0 } + none, ruderErrors: none + ruder.map { $0 },
-      meanWarpingError: mean(warping), meanRuderError: mean(ruder))
+      meanWarpingError: mean(warping), meanRuderError: mean(ruder),
+      originalMeanWarpingError: mean(originalWarping), originalMeanRuderError: mean(originalRuder))
   }
 
   /// Measures a whole sequence held in memory: frame t of `originals` matches frame t of
@@ -139,6 +144,43 @@ public struct TemporalConsistency: Sendable {
       measurement.add(original: original, stylized: frame)
     }
     return measurement.report
+  }
+}
+
+/// The flows of one pair of frames with their masks, ready to measure any frames of that pair.
+struct PairMasks {
+  /// From the earlier frame to the later one; unknown values set to 0.
+  var forward: FlowField
+  /// From the later frame to the earlier one; unknown values set to 0.
+  var backward: FlowField
+  /// Ruder's reliability c of the later frame, (H, W); 0 where `backward` was unknown.
+  var weights: [Float]
+  /// Lai's occlusion mask of the earlier frame, (H, W); true where `forward` was unknown.
+  var occluded: [Bool]
+
+  init(forward: FlowField, backward: FlowField) {
+    precondition(
+      forward.width == backward.width && forward.height == backward.height,
+      "TemporalConsistency: forward and backward flows differ in size")
+    (self.forward, self.backward) = (forward, backward)
+    let unknownForward = self.forward.replacingUnknownByZero()
+    let unknownBackward = self.backward.replacingUnknownByZero()
+    weights = consistencyWeights(flow: self.backward, reverse: self.forward)
+    for index in weights.indices where unknownBackward[index] { weights[index] = 0 }
+    occluded = occlusionMask(flow: self.forward, reverse: self.backward)
+    for index in occluded.indices where unknownForward[index] { occluded[index] = true }
+  }
+
+  /// E_warp of `previous` against `current` and E_Ruder of `current` against `previous`.
+  func errors(previous: Tensor, current: Tensor) -> TemporalConsistency.PairErrors {
+    let (h, w) = (current.shape[1], current.shape[2])
+    precondition(
+      forward.width == w && forward.height == h,
+      "TemporalConsistency: flow \(forward.width)x\(forward.height) does not match frames \(w)x\(h)"
+    )
+    return TemporalConsistency.PairErrors(
+      warping: warpingError(current: previous, next: current, flow: forward, occluded: occluded),
+      ruder: ruderError(current: current, previous: previous, flow: backward, weights: weights))
   }
 }
 

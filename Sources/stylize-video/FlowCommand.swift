@@ -9,9 +9,11 @@ struct FlowCommand: ParsableCommand {
     commandName: "flow",
     abstract: "Compute the optical flow from one picture to another (Middlebury .flo).",
     discussion: """
-      The flow maps each pixel (x, y) of <frame1> to its position (x + u, y + v) in <frame2>, in \
-      pixels of the frames as read (after --size). It is the built-in coarse-to-fine TV-L1 \
-      estimator that the temporal loss and `metrics` use. A video gives its first frame.
+      The flow maps each pixel (x, y) of <frame1> to its position (x + u, y + v) in \
+      <frame2>, in pixels of the frames as read (after --size). It comes from the \
+      built-in coarse-to-fine TV-L1 estimator, the one `metrics` uses. A video gives \
+      its first frame. The .flo file is written under a temporary name and renamed.
+
       Example:
         stylize-video flow a.png b.png -o a-b.flo --png a-b.png
       """)
@@ -52,10 +54,9 @@ struct FlowCommand: ParsableCommand {
     {
       throw ValidationError("--png '\(png)' must end in .png or .jpg.")
     }
-    for path in [output] + (png.map { [$0] } ?? []) where !overwrite {
-      if FileManager.default.fileExists(atPath: path) {
-        throw ValidationError("Output '\(path)' exists; use --overwrite to replace it.")
-      }
+    let outputs = [output] + (png.map { [$0] } ?? [])
+    for path in outputs where !overwrite && FileManager.default.fileExists(atPath: path) {
+      throw ValidationError("Output '\(path)' exists; use --overwrite to replace it.")
     }
   }
 
@@ -91,11 +92,16 @@ struct FlowCommand: ParsableCommand {
 
 /// Summary numbers of a flow field, over its known values.
 struct FlowStatistics {
+  /// Mean horizontal displacement in pixels.
   var meanU: Double = 0
+  /// Mean vertical displacement in pixels.
   var meanV: Double = 0
+  /// Mean length |w| = sqrt(u^2 + v^2) in pixels.
   var meanMagnitude: Double = 0
+  /// Largest length in pixels.
   var maxMagnitude: Double = 0
 
+  /// Summarises `flow`, skipping values marked unknown (> 1e9).
   init(_ flow: FlowField) {
     var count = 0
     for (u, v) in zip(flow.u, flow.v) where abs(u) <= 1e9 && abs(v) <= 1e9 {

@@ -140,7 +140,8 @@ func writeFlowAtomically(_ flow: FlowField, to path: String, overwrite: Bool) th
     // rename(2) replaces an existing file in one step.
     guard rename(temporary, path) == 0 else {
       throw FileError(
-        path: path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
+        path: path, reason: "could not be put in place: rename: \(String(cString: strerror(errno)))"
+      )
     }
   } catch {
     try? FileManager.default.removeItem(atPath: temporary)
@@ -152,8 +153,8 @@ func writeFlowAtomically(_ flow: FlowField, to path: String, overwrite: Bool) th
 struct FileError: Error, CustomStringConvertible {
   /// The file concerned.
   let path: String
-  /// What is wrong, as a clause after the file name ("holds no picture").
+  /// What is wrong, as a predicate that follows the file name ("holds no picture").
   let reason: String
 
-  var description: String { "'\(path)': \(reason)" }
+  var description: String { "'\(path)' \(reason)" }
 }

@@ -8,7 +8,8 @@
 ///  - E_warp of frame t-1 (Lai et al. 2018): `warpingError` of the stylised frames with the
 ///    forward flow and `occlusionMask(flow: forward, reverse: backward)`,
 /// so one pair of flows serves both metrics and E_warp's "next frame" needs no extra lookahead.
-/// Frames are (3, H, W) RGB on [0, 1]; every frame must have the first frame's shape.
+/// Frames are (3, H, W) RGB on [0, 1]; every frame must have the first frame's shape. Feed a
+/// sequence through one of the two `add` forms (estimated flows, or given flows), not both.
 public struct TemporalConsistency: Sendable {
   /// The result over the frames added so far.
   public struct Report: Sendable, Equatable, Codable {

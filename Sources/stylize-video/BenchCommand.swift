@@ -2,14 +2,24 @@ import ArgumentParser
 import Engine
 import Foundation
 
-/// `stylize-video bench`: how fast one style-transfer iteration runs on this machine.
+/// The parts of `bench` that can run on their own.
+enum BenchPart: String, ExpressibleByArgument, CaseIterable {
+  case network, flow
+}
+
+/// `stylize-video bench`: how fast one style-transfer iteration and the optical flow run here.
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Time VGG-19 forward + backward per layer against plain sgemm on the same shapes.",
+    abstract: "Time VGG-19 forward + backward per layer against plain sgemm, and the optical flow.",
     discussion: """
       One iteration is a forward pass to relu5_1 capturing relu1_1, relu2_1, relu3_1, relu4_1, \
       relu5_1 and relu4_2, plus the backward pass to the image. Times are the best of the repeats.
+      The flow part times one frame pair at 512x288 and 1024x436 (best of 3) and reports the \
+      end-point error (EPE) on three synthetic scenes with known flow.
       """)
+
+  @Option(help: "Run only this part: network or flow (default: both).")
+  var only: BenchPart?
 
   @Option(help: "Comma-separated image sizes, WIDTHxHEIGHT.")
   var sizes = "256x256,512x288,512x512"
@@ -50,6 +60,12 @@ struct Bench: ParsableCommand {
   }
 
   mutating func run() throws {
+    if only != .flow { try runNetwork() }
+    if only != .network { print(flowBenchmark()) }
+  }
+
+  /// The network table for each size.
+  private func runNetwork() throws {
     _ = Benchmark.configure(strategy: strategy, stripeBudget: stripeBudget)
     let start = Date()
     let network =

@@ -13,6 +13,6 @@ struct StylizeVideo: ParsableCommand {
         stylize-video photo.jpg --style painting.jpg           # -> photo-stylized.jpg
         stylize-video in.mp4 --style painting.jpg --preview 24 # the first 24 frames only
       """,
-    subcommands: [Stylize.self, Probe.self, Bench.self],
+    subcommands: [Stylize.self, Probe.self, Bench.self, FlowCommand.self, Metrics.self],
     defaultSubcommand: Stylize.self)
 }

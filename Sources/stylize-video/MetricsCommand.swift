@@ -1,0 +1,259 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Video
+
+/// `stylize-video metrics --original in.mp4 --stylized out.mp4`: how much a stylised clip flickers.
+struct Metrics: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Measure the temporal consistency of a stylised clip (E_warp and E_Ruder).",
+    discussion: """
+      Frames are compared as RGB on [0, 1]; x_t is stylised frame t. The optical flow \
+      of the ORIGINAL frames, in both directions, gives for each pair (t, t+1)
+        E_warp(t)    = sum M |x_t - warp(x_t+1)|^2 / sum M   (Lai et al. 2018)
+        E_Ruder(t+1) = 1/(3HW) sum c (x_t+1 - warp(x_t))^2  (Ruder et al. 2016)
+      M: not occluded (forward-backward check); c: reliability in [0, 1]; |.|^2 \
+      sums the 3 channels. E_warp is reported for frames 1...T-1 and E_Ruder for \
+      frames 2...T, each with its mean; lower is steadier. A clip measured against \
+      itself scores the floor set by flow errors and noise, not 0; that floor is \
+      printed too (the original clip's own errors). Compare stylisations of the \
+      same clip with each other.
+
+      The original frames are resized to the stylised frames' size (stylised output \
+      is at the processing resolution).
+
+      With --flow-dir the flows come from Middlebury .flo files and --original is \
+      not read. For frames t and t+1 (1-based, in reading order, 5 digits) the \
+      folder must hold both directions:
+        forward_00001_00002.flo    frame 1 -> frame 2  (forward_<t>_<t+1>.flo)
+        backward_00002_00001.flo   frame 2 -> frame 1  (backward_<t+1>_<t>.flo)
+      Flows of another size are resized with their vectors scaled; values above \
+      1e9 (unknown) count as occluded and unreliable.
+
+      Example:
+        stylize-video metrics --original in.mp4 --stylized in-stylized.mp4 --json
+      """)
+
+  @Option(
+    help: ArgumentHelp(
+      "The original clip: a video, a folder of frames or a pattern.", valueName: "input"))
+  var original: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The stylised clip: a video, a folder of frames or a pattern.", valueName: "input"))
+  var stylized: String
+
+  @Option(
+    help: ArgumentHelp(
+      "Read the flows from .flo files in this folder (see below).", valueName: "dir"))
+  var flowDir: String?
+
+  @Option(help: "Resize the stylised frames so their long side has this many pixels.")
+  var size: Int?
+
+  @Flag(help: "Print the result as JSON.")
+  var json = false
+
+  @Option(help: "Measure only the first N frames.")
+  var frames: Int?
+
+  func validate() throws {
+    guard original != nil || flowDir != nil else {
+      throw ValidationError("Give the original clip with --original (or flows with --flow-dir).")
+    }
+    for path in [original, stylized].compactMap({ $0 }) {
+      guard FileManager.default.fileExists(atPath: path) || path.contains("%") else {
+        throw ValidationError("Input '\(path)' does not exist.")
+      }
+    }
+    if let flowDir {
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: flowDir, isDirectory: &isDirectory),
+        isDirectory.boolValue
+      else { throw ValidationError("--flow-dir '\(flowDir)' is not a folder.") }
+    }
+    if let size, !(16...8192).contains(size) {
+      throw ValidationError("--size must be between 16 and 8192 pixels, got \(size).")
+    }
+    if let frames, frames < 2 {
+      throw ValidationError("--frames must be at least 2 (the metrics compare consecutive frames).")
+    }
+  }
+
+  func run() throws {
+    let summary = try measure(progress: ProgressReporter(quiet: false))
+    print(json ? try summary.json() : summary.table())
+  }
+
+  /// Reads both clips and computes the metrics, reporting progress on standard error.
+  func measure(progress: ProgressReporter) throws -> MetricsSummary {
+    let stylizedReader = try VideoReader(stylized, options: ReadOptions(longSide: size))
+    let (width, height) = (stylizedReader.width, stylizedReader.height)
+    // Read the originals at about the stylised size; rounding differences are resized below.
+    let originalReader = try (flowDir == nil ? original : nil).map {
+      try VideoReader($0, options: ReadOptions(longSide: max(width, height)))
+    }
+    if let originalReader {
+      try checkAspect(
+        originalReader.width, originalReader.height, of: original ?? "", against: width, height)
+    }
+    let total =
+      [frames, stylizedReader.info.frameCount, originalReader?.info.frameCount]
+      .compactMap { $0 }.min() ?? 0
+    var measurement = TemporalConsistency()
+    let start = Date()
+    var count = 0
+    var originalEnded = false
+    while count < (frames ?? Int.max), let frame = try stylizedReader.nextFrame() {
+      let stylizedFrame = unitRange(Image(frame))
+      if let originalReader {
+        guard let originalFrame = try originalReader.nextFrame() else {
+          progress.log("warning: '\(original ?? "")' ends after \(count) frames; measured those.")
+          originalEnded = true
+          break
+        }
+        var image = Image(originalFrame)
+        if image.width != width || image.height != height {
+          image = image.resized(width: width, height: height)
+        }
+        measurement.add(original: unitRange(image), stylized: stylizedFrame)
+      } else if let flowDir {
+        let flows = try count == 0 ? nil : readFlows(in: flowDir, pair: count, width, height)
+        measurement.add(stylized: stylizedFrame, forward: flows?.forward, backward: flows?.backward)
+      }
+      count += 1
+      let elapsed = Date().timeIntervalSince(start)
+      let left = Double(max(total - count, 0)) * elapsed / Double(count)
+      progress.update(
+        "frame \(count)/\(total)  \(String(format: "%.2f", elapsed / Double(count))) s/frame  ETA "
+          + formatDuration(left), milestone: count % 25 == 0)
+    }
+    progress.closeLine()
+    if let originalReader, !originalEnded, count < (frames ?? Int.max),
+      try originalReader.nextFrame() != nil
+    {
+      progress.log(
+        "warning: '\(stylized)' has fewer frames than '\(original ?? "")'; measured \(count).")
+    }
+    let report = measurement.report
+    guard let meanWarping = report.meanWarpingError, let meanRuder = report.meanRuderError else {
+      throw FileError(
+        path: stylized, reason: "has \(count) frame(s); the metrics need at least 2")
+    }
+    return MetricsSummary(
+      frameCount: report.frameCount, width: report.width, height: report.height,
+      flow: flowDir == nil ? "estimated" : "files", warpingError: report.warpingErrors,
+      ruderError: report.ruderErrors, meanWarpingError: meanWarping, meanRuderError: meanRuder,
+      originalMeanWarpingError: report.originalMeanWarpingError,
+      originalMeanRuderError: report.originalMeanRuderError)
+  }
+
+  /// The two flows between frames `pair` and `pair + 1` (1-based), resized to `width` x `height`.
+  private func readFlows(in directory: String, pair: Int, _ width: Int, _ height: Int) throws
+    -> (forward: FlowField, backward: FlowField)
+  {
+    let folder = URL(fileURLWithPath: directory)
+    let names = [
+      String(format: "forward_%05d_%05d.flo", pair, pair + 1),
+      String(format: "backward_%05d_%05d.flo", pair + 1, pair),
+    ]
+    let flows = try names.map { name in
+      let path = folder.appendingPathComponent(name).path
+      let flow = try FlowField.read(from: path)
+      try checkAspect(flow.width, flow.height, of: path, against: width, height)
+      return flow.resized(width: width, height: height)
+    }
+    return (flows[0], flows[1])
+  }
+
+  /// Refuses sizes whose aspect ratio differs from the stylised frames' by more than 2 %.
+  private func checkAspect(
+    _ otherWidth: Int, _ otherHeight: Int, of path: String, against width: Int, _ height: Int
+  ) throws {
+    let ratio = (Double(otherWidth) / Double(otherHeight)) / (Double(width) / Double(height))
+    guard abs(ratio - 1) <= 0.02 else {
+      throw FileError(
+        path: path,
+        reason: "is \(otherWidth)x\(otherHeight) but the stylised frames are \(width)x\(height); "
+          + "the aspect ratios differ, so they cannot show the same clip")
+    }
+  }
+}
+
+/// The pixels of `image` as (3, H, W) RGB on [0, 1], the scale the metrics are defined on.
+func unitRange(_ image: Image) -> Tensor {
+  Tensor(shape: image.pixels.shape, scalars: image.pixels.scalars.map { $0 / 255 })
+}
+
+/// What `metrics` prints: per-frame errors (index = frame - 1; `null` where undefined) and means.
+struct MetricsSummary: Encodable {
+  /// Frames measured (T).
+  var frameCount: Int
+  /// Size the frames were compared at (the stylised size).
+  var width, height: Int
+  /// "estimated" (built-in estimator on the original frames) or "files" (--flow-dir).
+  var flow: String
+  /// E_warp per frame; the last is null.
+  var warpingError: [Float?]
+  /// E_Ruder per frame; the first is null.
+  var ruderError: [Float?]
+  /// Mean E_warp over frames 1...T-1.
+  var meanWarpingError: Float
+  /// Mean E_Ruder over frames 2...T.
+  var meanRuderError: Float
+  /// Mean E_warp of the original clip itself (the floor); null with --flow-dir.
+  var originalMeanWarpingError: Float?
+  /// Mean E_Ruder of the original clip itself (the floor); null with --flow-dir.
+  var originalMeanRuderError: Float?
+
+  private enum CodingKeys: String, CodingKey {
+    case frameCount, width, height, flow, warpingError, ruderError, meanWarpingError
+    case meanRuderError, originalMeanWarpingError, originalMeanRuderError
+  }
+
+  /// Encodes every key, with `null` for the baseline when there is none.
+  func encode(to encoder: Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(frameCount, forKey: .frameCount)
+    try container.encode(width, forKey: .width)
+    try container.encode(height, forKey: .height)
+    try container.encode(flow, forKey: .flow)
+    try container.encode(warpingError, forKey: .warpingError)
+    try container.encode(ruderError, forKey: .ruderError)
+    try container.encode(meanWarpingError, forKey: .meanWarpingError)
+    try container.encode(meanRuderError, forKey: .meanRuderError)
+    try container.encode(originalMeanWarpingError, forKey: .originalMeanWarpingError)
+    try container.encode(originalMeanRuderError, forKey: .originalMeanRuderError)
+  }
+
+  func json() throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(self), as: UTF8.self)
+  }
+
+  func table() -> String {
+    func cell(_ value: Float?) -> String {
+      value.map { String(format: "%12.6f", $0) } ?? String(repeating: " ", count: 11) + "-"
+    }
+    var lines = [
+      "\(frameCount) frames at \(width)x\(height), flow "
+        + (flow == "files" ? "from .flo files" : "estimated on the original frames"),
+      "frame       E_warp     E_Ruder",
+    ]
+    for index in 0..<frameCount {
+      lines.append(
+        String(format: "%5d", index + 1) + cell(warpingError[index]) + cell(ruderError[index]))
+    }
+    lines.append(" mean" + cell(meanWarpingError) + cell(meanRuderError))
+    if let originalMeanWarpingError, let originalMeanRuderError {
+      lines.append(
+        "original clip (the floor set by flow errors and noise):"
+          + String(
+            format: " mean E_warp %.6f, E_Ruder %.6f", originalMeanWarpingError,
+            originalMeanRuderError))
+    }
+    return lines.joined(separator: "\n")
+  }
+}

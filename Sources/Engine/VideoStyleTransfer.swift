@@ -39,7 +39,7 @@ public final class VideoStyleTransfer {
   /// The per-image style transfer.
   public let transfer: StyleTransfer
   /// Supplies the flow from frame `from` to frame `to` (0-based) when known (e.g. from .flo
-  /// files); `nil` means: estimate it.
+  /// files; resized to the frames' size if needed); `nil` means: estimate it.
   public var flowSource: ((_ from: Int, _ to: Int) throws -> FlowField?)?
   private let flow = OpticalFlow()
   /// Earlier frames, nearest last: (index, original, output).
@@ -99,7 +99,9 @@ public final class VideoStyleTransfer {
   }
 
   private func flowField(from: Int, _ first: Image, to: Int, _ second: Image) throws -> FlowField {
-    if let known = try flowSource?(from, to) { return known }
+    if let known = try flowSource?(from, to) {
+      return known.resized(width: first.width, height: first.height)
+    }
     return flow.flow(from: first.pixels, to: second.pixels)
   }
 }

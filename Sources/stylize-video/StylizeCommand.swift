@@ -73,6 +73,10 @@ struct Stylize: ParsableCommand {
       let video = VideoStyleTransfer(
         transfer: transfer,
         configuration: try videoOptions.configuration(iterations: options.iterations))
+      if videoOptions.flowDir != nil {
+        let videoOptions = videoOptions
+        video.flowSource = { try videoOptions.flowFile(from: $0, to: $1) }
+      }
       let job = VideoJob(
         video: video, progress: progress, printEvery: options.printEvery, input: input,
         info: inputInfo, outputPath: outputPath,

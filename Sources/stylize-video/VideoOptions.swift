@@ -26,6 +26,11 @@ struct VideoOptions: ParsableArguments {
     valueName: "path"))
   var workDir: String?
 
+  @Option(help: ArgumentHelp(
+    "Folder of precomputed flows (forward_00001_00002.flo: frame 1 to 2, backward_00002_00001.flo: frame 2 to 1, frames counted from 1; also for longer steps); missing files are estimated.",
+    valueName: "path"))
+  var flowDir: String?
+
   @Flag(help: "Discard the frames of an earlier run made with other settings.")
   var restart = false
 
@@ -37,6 +42,11 @@ struct VideoOptions: ParsableArguments {
       throw ValidationError("--temporal-weight must be a finite number >= 0.")
     }
     _ = try parsedTemporalFrames()
+    if let flowDir {
+      var isFolder: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: flowDir, isDirectory: &isFolder), isFolder.boolValue
+      else { throw ValidationError("--flow-dir '\(flowDir)' is not a folder.") }
+    }
     guard firstIterations >= 1 else { throw ValidationError("--first-iterations must be at least 1.") }
     guard (1...4).contains(firstScales) else { throw ValidationError("--first-scales must be in 1...4.") }
   }
@@ -52,6 +62,17 @@ struct VideoOptions: ParsableArguments {
       if !frames.contains(value) { frames.append(value) }
     }
     return frames.sorted()
+  }
+
+  /// Reads the flow from frame `from` to frame `to` (0-based) out of `--flow-dir`; `nil` when
+  /// there is no such file (the engine then estimates it).
+  func flowFile(from: Int, to: Int) throws -> FlowField? {
+    guard let flowDir else { return nil }
+    let name =
+      (from < to ? "forward" : "backward") + String(format: "_%05d_%05d.flo", from + 1, to + 1)
+    let path = URL(fileURLWithPath: flowDir).appendingPathComponent(name).path
+    guard FileManager.default.fileExists(atPath: path) else { return nil }
+    return try FlowField.read(from: path)
   }
 
   /// The engine's video configuration, with `iterations` for the frames after the first.

@@ -56,7 +56,7 @@ struct FlowCommand: ParsableCommand {
     }
     let outputs = [output] + (png.map { [$0] } ?? [])
     for path in outputs where !overwrite && FileManager.default.fileExists(atPath: path) {
-      throw ValidationError("Output '\(path)' exists; use --overwrite to replace it.")
+      throw CommandError("Output '\(path)' exists; use --overwrite to replace it.")
     }
   }
 

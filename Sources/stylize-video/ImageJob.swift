@@ -24,7 +24,7 @@ struct ImageJob {
   func stylizeImage(_ path: String, longSide: Int) throws -> RunSummary {
     let reader = try VideoReader(path, options: ReadOptions(longSide: longSide))
     guard let frame = try reader.nextFrame() else {
-      throw ValidationError("'\(path)' holds no picture.")
+      throw CommandError("'\(path)' holds no picture.")
     }
     var clock = IterationClock()
     let result = transfer.stylize(Image(frame)) { state in

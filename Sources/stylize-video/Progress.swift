@@ -50,3 +50,11 @@ func formatDuration(_ seconds: Double) -> String {
   if minutes > 0 { return String(format: "%d:%02d", minutes, secs) }
   return "\(secs)s"
 }
+
+/// A failure while running a command (not a mistake in its arguments): printed as one line,
+/// `Error: <message>`, with a non-zero exit.
+struct CommandError: Error, CustomStringConvertible {
+  let description: String
+
+  init(_ description: String) { self.description = description }
+}

@@ -57,8 +57,9 @@ struct Stylize: ParsableCommand {
     let inputInfo = try MediaInfo.probe(input)
     let outputPath = output ?? defaultOutputPath(for: input, kind: inputInfo.kind)
     if !overwrite && FileManager.default.fileExists(atPath: outputPath) {
-      throw ValidationError("Output '\(outputPath)' exists; pass --overwrite to replace it.")
+      throw CommandError("Output '\(outputPath)' exists; pass --overwrite to replace it.")
     }
+    try checkWritableFolder(of: outputPath)
     let transfer = try options.makeStyleTransfer(
       temporalWeight: videoOptions.temporalWeight)
 
@@ -145,6 +146,16 @@ struct Stylize: ParsableCommand {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(report), as: UTF8.self)
   }
+}
+
+/// Fails early, before minutes of work, when the output's folder cannot take new files.
+func checkWritableFolder(of output: String) throws {
+  let folder = URL(fileURLWithPath: output).deletingLastPathComponent()
+  let probe = folder.appendingPathComponent(".stylize-video-write-test-\(getpid())").path
+  guard FileManager.default.createFile(atPath: probe, contents: nil) else {
+    throw CommandError("Cannot write to the output folder '\(folder.path)'.")
+  }
+  try? FileManager.default.removeItem(atPath: probe)
 }
 
 /// `<output without extension>-work` beside the output.

@@ -121,7 +121,7 @@ struct WorkFolder {
       let oldHash = old.flatMap { $0.split(separator: "\n").first.map(String.init) }
       if oldHash != "hash " + hash {
         guard restart else {
-          throw ValidationError(
+          throw CommandError(
             "Work folder '\(path)' holds frames made with other settings (or is not a work "
               + "folder); pass --restart to discard them, or --work-dir to use another folder.")
         }
@@ -134,7 +134,7 @@ struct WorkFolder {
         try ("hash " + hash + "\n" + settingsJSON + "\n").write(
           toFile: settingsPath, atomically: true, encoding: .utf8)
       } catch {
-        throw ValidationError("Cannot create the work folder '\(path)': \(error.localizedDescription)")
+        throw CommandError("Cannot create the work folder '\(path)': \(error.localizedDescription)")
       }
     }
   }

@@ -102,6 +102,9 @@ public final class StyleTransfer {
     public var temporal: Float = 0
     /// The sum of the terms: what the optimiser minimises.
     public var total: Float { content + style + totalVariation + temporal }
+
+    /// All terms zero.
+    public init() {}
   }
 
   /// An earlier stylised frame brought into the current one, for the temporal loss.

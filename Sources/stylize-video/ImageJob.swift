@@ -7,8 +7,23 @@ import Video
 struct RunSummary {
   var frames = 0
   var iterations = 0
-  var lastLosses: StyleTransfer.Losses?
+  /// The final losses of each image or frame stylised by this run (not of resumed frames).
+  var frameLosses: [StyleTransfer.Losses] = []
   var warnings: [String] = []
+
+  /// Each loss term averaged over `frameLosses`.
+  var meanLosses: StyleTransfer.Losses? {
+    guard !frameLosses.isEmpty else { return nil }
+    let count = Float(frameLosses.count)
+    var mean = StyleTransfer.Losses()
+    for losses in frameLosses {
+      mean.content += losses.content / count
+      mean.style += losses.style / count
+      mean.totalVariation += losses.totalVariation / count
+      mean.temporal += losses.temporal / count
+    }
+    return mean
+  }
 }
 
 /// Stylises one image, reporting progress with an ETA.
@@ -40,7 +55,7 @@ struct ImageJob {
     }
     try writeImage(VideoFrame(result.image, time: 0), to: outputPath, overwrite: overwrite)
     return RunSummary(
-      frames: 1, iterations: result.iterations, lastLosses: result.losses,
+      frames: 1, iterations: result.iterations, frameLosses: [result.losses],
       warnings: reader.warnings)
   }
 

@@ -58,6 +58,11 @@ struct Metrics: ParsableCommand {
   @Option(help: "Measure only the first N frames.")
   var frames: Int?
 
+  @Option(help: ArgumentHelp(
+    "Also write a picture of 4 frames across the clip: originals above, stylised below.",
+    valueName: "png"))
+  var strip: String?
+
   func validate() throws {
     guard original != nil || flowDir != nil else {
       throw ValidationError("Give the original clip with --original (or flows with --flow-dir).")
@@ -105,6 +110,8 @@ struct Metrics: ParsableCommand {
     let start = Date()
     var count = 0
     var originalEnded = false
+    let stripIndices = Set((0..<4).map { $0 * max(total - 1, 0) / 3 })
+    var stripFrames: [(original: Image, stylized: Image)] = []
     while count < (frames ?? Int.max), let frame = try stylizedReader.nextFrame() {
       let stylizedFrame = unitRange(Image(frame))
       if let originalReader {
@@ -118,6 +125,7 @@ struct Metrics: ParsableCommand {
           image = image.resized(width: width, height: height)
         }
         measurement.add(original: unitRange(image), stylized: stylizedFrame)
+        if strip != nil && stripIndices.contains(count) { stripFrames.append((image, Image(frame))) }
       } else if let flowDir {
         let flows = try count == 0 ? nil : readFlows(in: flowDir, pair: count, width, height)
         measurement.add(stylized: stylizedFrame, forward: flows?.forward, backward: flows?.backward)
@@ -135,6 +143,9 @@ struct Metrics: ParsableCommand {
     {
       progress.log(
         "warning: '\(stylized)' has fewer frames than '\(original ?? "")'; measured \(count).")
+    }
+    if let strip, !stripFrames.isEmpty {
+      try writeImage(stripPicture(stripFrames), to: strip, overwrite: true)
     }
     let report = measurement.report
     guard let meanWarping = report.meanWarpingError, let meanRuder = report.meanRuderError else {
@@ -256,4 +267,22 @@ struct MetricsSummary: Encodable {
     }
     return lines.joined(separator: "\n")
   }
+}
+
+/// Pairs of frames side by side: originals in the top row, their stylisations below, 4 px apart.
+func stripPicture(_ pairs: [(original: Image, stylized: Image)]) -> VideoFrame {
+  let (width, height, gap) = (pairs[0].stylized.width, pairs[0].stylized.height, 4)
+  let stripWidth = pairs.count * width + (pairs.count - 1) * gap
+  let stripHeight = 2 * height + gap
+  var rgb = [UInt8](repeating: 255, count: stripWidth * stripHeight * 3)
+  for (column, pair) in pairs.enumerated() {
+    for (row, image) in [pair.original, pair.stylized].enumerated() {
+      let bytes = image.resized(width: width, height: height).rgbBytes()
+      for y in 0..<height {
+        let target = ((row * (height + gap) + y) * stripWidth + column * (width + gap)) * 3
+        rgb.replaceSubrange(target..<(target + width * 3), with: bytes[(y * width * 3)..<((y + 1) * width * 3)])
+      }
+    }
+  }
+  return VideoFrame(width: stripWidth, height: stripHeight, rgb: rgb)
 }

@@ -135,12 +135,14 @@ struct Stylize: ParsableCommand {
       var seconds: Double
       var iterations: Int
       var finalLosses: StyleTransfer.Losses?
+      var meanLosses: StyleTransfer.Losses?
       var settings: StylizeOptions.Settings
       var warnings: [String]
     }
     let report = Report(
       input: input, output: output, frames: summary.frames, seconds: seconds,
-      iterations: summary.iterations, finalLosses: summary.lastLosses, settings: options.settings,
+      iterations: summary.iterations, finalLosses: summary.frameLosses.last,
+      meanLosses: summary.meanLosses, settings: options.settings,
       warnings: summary.warnings)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -56,7 +56,7 @@ struct VideoJob {
         try writeImage(VideoFrame(report.result.image, time: frame.time), to: checkpoint, overwrite: true)
         frameSeconds.append(Date().timeIntervalSince(started))
         summary.iterations += report.result.iterations
-        summary.lastLosses = report.result.losses
+        summary.frameLosses.append(report.result.losses)
         let left = Double(max(0, frameTotal - index - 1)) * (typicalSeconds(frameSeconds) ?? .nan)
         progress.log(
           String(

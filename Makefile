@@ -22,12 +22,12 @@ build: deps
 samples: build
 	@bash scripts/make-samples.sh
 
-# A few minutes on 2 cores: the first second of the clip at 256 px. Drop --preview, --size and
-# --iterations for the full clip at full quality (much longer).
+# A few minutes on 2 cores: the first second of the clip at 256 px. Drop --preview and --size
+# for the whole clip at the default 512 px (much longer).
 DEMO_OUT = samples/clip-stylized.mp4
 demo: weights samples
 	$(BIN) $(SAMPLE_CLIP) --style $(SAMPLE_STYLE) -o $(DEMO_OUT) --overwrite \
-	  --preview 24 --size 256 --iterations 80
+	  --preview 24 --size 256
 	@echo "Result: $(DEMO_OUT)"
 
 test: weights

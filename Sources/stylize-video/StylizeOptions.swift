@@ -64,8 +64,10 @@ struct StylizeOptions: ParsableArguments {
 
   @Option(
     name: .customLong("init"),
-    help: ArgumentHelp("Start from: content, random, or an image path.", valueName: "content|random|path"))
-  var initialization = "content"
+    help: ArgumentHelp(
+      "Start from: random (noise: the strongest painting, as neural-style), content, or an image path. Video frames after the first start from the previous one.",
+      valueName: "random|content|path"))
+  var initialization = "random"
 
   @Option(help: "Seed for every random choice (runs are reproducible).")
   var seed: UInt64 = 0

@@ -66,7 +66,7 @@ public final class StyleTransfer {
     /// The interval for `tolerance`, in iterations.
     public var toleranceInterval = 50
     /// The starting image.
-    public var initialization: Initialization = .content
+    public var initialization: Initialization = .random
     /// The seed of every random choice, so that runs are reproducible.
     public var seed: UInt64 = 0
 

@@ -69,6 +69,7 @@ import Testing
     let after = Self.gramDistance(
       result.image, to: style, network: network, layers: configuration.styleLayers)
     #expect(before / after >= 5, "Gram distance fell only from \(before) to \(after)")
+    print("end to end: total loss \(first) -> \(last); Gram distance \(before) -> \(after)")
   }
 
   @Test func sameSeedGivesTheSameImage() throws {

@@ -8,10 +8,11 @@ struct StylizeVideo: ParsableCommand {
     abstract: "Give a video, a folder of frames or an image the look of a painting.",
     discussion: """
       Examples:
-        stylize-video in.mp4 --style painting.jpg              # -> in-stylized.mp4, audio kept
-        stylize-video frames/ --style painting.jpg -o out/     # frame folders in and out
-        stylize-video photo.jpg --style painting.jpg           # -> photo-stylized.jpg
-        stylize-video in.mp4 --style painting.jpg --preview 24 # the first 24 frames only
+        stylize-video in.mp4 --style painting.jpg             (in-stylized.mp4)
+        stylize-video frames/ --style painting.jpg -o out/    (frame folders)
+        stylize-video photo.jpg --style painting.jpg          (photo-stylized.jpg)
+        stylize-video in.mp4 --style painting.jpg --preview 24
+      All options of the main command: stylize-video help stylize
       """,
     subcommands: [Stylize.self, Probe.self, Bench.self, FlowCommand.self, Metrics.self],
     defaultSubcommand: Stylize.self)

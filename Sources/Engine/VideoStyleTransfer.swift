@@ -67,21 +67,27 @@ public final class VideoStyleTransfer {
     let flowStart = ContinuousClock.now
     var warpedOutputs: [Image] = []
     var weights: [[Float]] = []
+    var insideFrame: [Float] = []
     for step in configuration.temporalFrames.sorted() {
       guard let earlier = history.first(where: { $0.index == index - step }) else { continue }
       let backward = try flowField(from: index, original, to: earlier.index, earlier.original)
       let forward = try flowField(from: earlier.index, earlier.original, to: index, original)
       weights.append(consistencyWeights(flow: backward, reverse: forward))
-      warpedOutputs.append(Image(pixels: warp(earlier.output.pixels, by: backward).image))
+      let warped = warp(earlier.output.pixels, by: backward)
+      warpedOutputs.append(Image(pixels: warped.image))
+      if insideFrame.isEmpty { insideFrame = warped.outside.map { $0 ? 0 : 1 } }
     }
     let flowSeconds = (ContinuousClock.now - flowStart).seconds
     let combined = closestFirst(weights)
     let targets = zip(warpedOutputs, combined).map {
       StyleTransfer.TemporalTarget(warped: $0, weights: $1)
     }
-    // Warm start: the previous output where the flow is reliable, the content elsewhere, so that
-    // disoccluded regions start from the scene rather than from a flat mean colour.
-    let start = blend(warpedOutputs[0], original, weights: weights[0])
+    // Warm start ("prevWarped"): the previous output warped into this frame. Where the source is
+    // outside the previous frame (new content at the border), start from the content frame
+    // rather than a flat mean colour, so that the scene is there from the first iteration.
+    // Occluded pixels keep their warped (stylised) values, as in Ruder et al.: starting them
+    // from the unstylised content leaves pale trails behind moving objects.
+    let start = blend(warpedOutputs[0], original, weights: insideFrame)
     let result = transfer.stylize(
       original, initial: start, temporal: targets, iterations: configuration.iterations,
       progress: progress)

@@ -61,7 +61,7 @@ struct Stylize: ParsableCommand {
     }
     try checkWritableFolder(of: outputPath)
     let transfer = try options.makeStyleTransfer(
-      temporalWeight: videoOptions.temporalWeight)
+      temporalWeight: videoOptions.temporalWeight, forVideo: inputInfo.kind != .image)
 
     let summary: RunSummary
     if inputInfo.kind == .image {

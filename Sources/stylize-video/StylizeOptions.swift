@@ -65,9 +65,9 @@ struct StylizeOptions: ParsableArguments {
   @Option(
     name: .customLong("init"),
     help: ArgumentHelp(
-      "Start from: random (noise: the strongest painting, as neural-style), content, or an image path. Video frames after the first start from the previous one.",
+      "Start from: random (noise), content, or an image path. Default: random for images (the strongest painting, as neural-style); content for the first frame of a video (keeps the layout every later frame inherits). Later frames start from the previous one.",
       valueName: "random|content|path"))
-  var initialization = "random"
+  var initialization: String?
 
   @Option(help: "Seed for every random choice (runs are reproducible).")
   var seed: UInt64 = 0
@@ -134,26 +134,26 @@ struct StylizeOptions: ParsableArguments {
     }
     guard printEvery >= 1 else { throw ValidationError("--print-every must be at least 1.") }
     guard saveEvery >= 0 else { throw ValidationError("--save-every must be >= 0.") }
-    if !["content", "random"].contains(initialization)
-      && !FileManager.default.fileExists(atPath: initialization)
+    if let initialization, !["content", "random"].contains(initialization),
+      !FileManager.default.fileExists(atPath: initialization)
     {
       throw ValidationError(
-        "--init must be content, random or an existing image; '\(initialization)' does not exist.")
+        "--init must be content, random or an existing image; '\(initialization ?? "")' does not exist.")
     }
   }
 
   /// Loads the network and the style images and returns the configured style transfer.
-  func makeStyleTransfer(temporalWeight: Float) throws -> StyleTransfer {
+  func makeStyleTransfer(temporalWeight: Float, forVideo: Bool) throws -> StyleTransfer {
     let network = try VGG19(
       weightsAt: weights ?? VGG19.defaultWeightsPath(), pooling: pooling.pooling)
     let styles = try style.map { try readImage($0) }
-    var configuration = try engineConfiguration()
+    var configuration = try engineConfiguration(forVideo: forVideo)
     configuration.temporalWeight = temporalWeight
     return StyleTransfer(network: network, styles: styles, configuration: configuration)
   }
 
   /// The engine's configuration for these options (the options are validated).
-  func engineConfiguration() throws -> StyleTransfer.Configuration {
+  func engineConfiguration(forVideo: Bool = false) throws -> StyleTransfer.Configuration {
     var configuration = StyleTransfer.Configuration()
     configuration.contentWeight = contentWeight
     configuration.styleWeight = styleWeight
@@ -176,10 +176,10 @@ struct StylizeOptions: ParsableArguments {
     configuration.iterations = iterations ?? 500
     configuration.tolerance = tolerance
     configuration.seed = seed
-    switch initialization {
+    switch initialization ?? (forVideo ? "content" : "random") {
     case "content": configuration.initialization = .content
     case "random": configuration.initialization = .random
-    default: configuration.initialization = .image(try readImage(initialization))
+    case let path: configuration.initialization = .image(try readImage(path))
     }
     return configuration
   }
@@ -197,7 +197,7 @@ struct StylizeOptions: ParsableArguments {
     var learningRate: Float?
     var iterations: Int?
     var tolerance: Float
-    var initialization: String
+    var initialization: String?
     var seed: UInt64
     var preserveColors, colorTransfer: Bool
     var size: Int

@@ -30,6 +30,8 @@ import Testing
     #expect(configuration.contentLayers == [.relu4_2])
     #expect(configuration.styleLayers == [.relu1_1, .relu2_1, .relu3_1, .relu4_1, .relu5_1])
     #expect(configuration.optimizer == .lbfgs)
+    #expect(configuration.initialization == .random)
+    #expect(try command.options.engineConfiguration(forVideo: true).initialization == .content)
     #expect(command.options.size == 512)
     #expect(command.output == nil)
   }

@@ -72,8 +72,12 @@ public final class VideoStyleTransfer {
       guard let earlier = history.first(where: { $0.index == index - step }) else { continue }
       let backward = try flowField(from: index, original, to: earlier.index, earlier.original)
       let forward = try flowField(from: earlier.index, earlier.original, to: index, original)
-      weights.append(consistencyWeights(flow: backward, reverse: forward))
       let warped = warp(earlier.output.pixels, by: backward)
+      // The smoothing in `consistencyWeights` lets some weight into pixels whose source is
+      // outside the earlier frame, where the warp only repeats its border: none there.
+      let reliability = zip(consistencyWeights(flow: backward, reverse: forward), warped.outside)
+        .map { $1 ? 0 : $0 }
+      weights.append(reliability)
       warpedOutputs.append(Image(pixels: warped.image))
       if insideFrame.isEmpty { insideFrame = warped.outside.map { $0 ? 0 : 1 } }
     }

@@ -138,7 +138,8 @@ public final class StyleTransfer {
   public let configuration: Configuration
   private let network: VGG19
   private let styles: [Image]
-  private var styleTargets: (width: Int, height: Int, losses: [VGG19.Layer: StyleLoss])?
+  /// Style losses per content size ("WxH"): a coarse-to-fine run uses two sizes per frame.
+  private var styleLossesBySize: [String: [VGG19.Layer: StyleLoss]] = [:]
 
   /// Prepares style transfer towards `styles` (at least one) with `network`'s features.
   public init(network: VGG19, styles: [Image], configuration: Configuration) {
@@ -302,9 +303,8 @@ public final class StyleTransfer {
 
   /// The style losses for a content image of this size, computed once per size.
   private func styleLossesFor(_ content: Image) -> [VGG19.Layer: StyleLoss] {
-    if let cached = styleTargets, cached.width == content.width, cached.height == content.height {
-      return cached.losses
-    }
+    let size = "\(content.width)x\(content.height)"
+    if let cached = styleLossesBySize[size] { return cached }
     let layers = configuration.styleLayers
     var featuresPerLayer: [VGG19.Layer: [Tensor]] = [:]
     for style in styles {
@@ -320,7 +320,7 @@ public final class StyleTransfer {
         styleFeatures: featuresPerLayer[layer, default: []], blendWeights: configuration.styleBlendWeights,
         weight: configuration.styleWeight * layerWeight)
     }
-    styleTargets = (content.width, content.height, losses)
+    styleLossesBySize[size] = losses
     return losses
   }
 }

@@ -138,7 +138,7 @@ struct StylizeOptions: ParsableArguments {
       !FileManager.default.fileExists(atPath: initialization)
     {
       throw ValidationError(
-        "--init must be content, random or an existing image; '\(initialization ?? "")' does not exist.")
+        "--init must be content, random or an existing image; '\(initialization)' does not exist.")
     }
   }
 

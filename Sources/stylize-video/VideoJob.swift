@@ -26,6 +26,7 @@ struct VideoJob {
     let frameTotal = max(1, min(frameLimit, info.frameCount))
     let reader = try VideoReader(input, options: ReadOptions(longSide: longSide))
     var frameSeconds: [Double] = []
+    var fullSizeSecondsPerIteration = Double.nan
     var index = 0
     while index < frameLimit, let frame = try reader.nextFrame() {
       let original = Image(frame)
@@ -40,15 +41,18 @@ struct VideoJob {
       } else {
         let started = Date()
         var clock = IterationClock()
+        var clockScale = 1
         let report = try video.stylizeNext(original, index: index) { state in
+          if state.scale != clockScale { (clock, clockScale) = (IterationClock(), state.scale) }
           clock.tick()
-          let thisFrameLeft = Double(state.iterations - state.iteration) * clock.secondsPerIteration
           let framesLeft = Double(max(0, frameTotal - index - 1))
+          let estimate = FrameTimeEstimate(state: state, secondsPerIteration: clock.secondsPerIteration)
+          fullSizeSecondsPerIteration = estimate.fullSizeSecondsPerIteration
           // Until a later frame has finished, assume each runs all its iterations.
           let perFrame =
             typicalSeconds(frameSeconds)
-            ?? Double(video.configuration.iterations) * clock.secondsPerIteration
-          let eta = min(thisFrameLeft, frameSeconds.count > 1 ? perFrame : .infinity) + framesLeft * perFrame
+            ?? Double(video.configuration.iterations) * estimate.fullSizeSecondsPerIteration
+          let eta = estimate.secondsLeftInFrame + framesLeft * perFrame
           progress.update(
             "frame \(index + 1)/\(frameTotal)  " + iterationText(state, clock: clock, eta: eta),
             milestone: state.iteration % printEvery == 0)
@@ -57,7 +61,10 @@ struct VideoJob {
         frameSeconds.append(Date().timeIntervalSince(started))
         summary.iterations += report.result.iterations
         summary.frameLosses.append(report.result.losses)
-        let left = Double(max(0, frameTotal - index - 1)) * (typicalSeconds(frameSeconds) ?? .nan)
+        let left =
+          Double(max(0, frameTotal - index - 1))
+          * (typicalSeconds(frameSeconds)
+            ?? Double(video.configuration.iterations) * fullSizeSecondsPerIteration)
         progress.log(
           String(
             format: "frame %d/%d: %.1f s (flow %.1f s), %d iterations, loss %.4g; ETA ",
@@ -84,6 +91,23 @@ struct VideoJob {
     summary.warnings += transcoded.warnings
     if !keepWorkFolder { workFolder.remove() }
     return summary
+  }
+}
+
+/// How long the frame in progress still needs, from the speed at its current scale: each scale
+/// up has 4 times the pixels, so about 4 times the seconds per iteration.
+struct FrameTimeEstimate {
+  let secondsLeftInFrame: Double
+  let fullSizeSecondsPerIteration: Double
+
+  init(state: StyleTransfer.Progress, secondsPerIteration: Double) {
+    let scalesLeft = state.scales - state.scale
+    fullSizeSecondsPerIteration = secondsPerIteration * pow(4, Double(scalesLeft))
+    var left = Double(state.iterations - state.iteration) * secondsPerIteration
+    for step in stride(from: 1, through: scalesLeft, by: 1) {
+      left += Double(state.iterations) * secondsPerIteration * pow(4, Double(step))
+    }
+    secondsLeftInFrame = left
   }
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures the temporal method against independent per-frame stylisation on the sample clip
-# (384x216, a slow pan and zoom over a textured landscape with a moving balloon):
+# (processed at its own 384x216, a slow pan and zoom over a textured landscape with a moving balloon):
 #   scripts/measure-temporal.sh [out-folder] [extra stylize options...]
 # Prints seconds per frame, E_warp, E_Ruder and the mean style loss of both, and their ratios,
 # and writes before/after strips (originals above, stylised below) into the out folder.
@@ -16,7 +16,7 @@ for mode in temporal independent; do
   flag=()
   [ "$mode" = independent ] && flag=(--independent)
   "$bin" samples/clip.mp4 --style samples/style.png -o "$out/$mode.mp4" --preview "$frames" \
-    --overwrite --restart --json --print-every 1000 "${flag[@]}" "$@" > "$out/$mode.json"
+    --size 384 --overwrite --restart --json --print-every 1000 "${flag[@]}" "$@" > "$out/$mode.json"
   "$bin" metrics --original samples/clip.mp4 --stylized "$out/$mode.mp4" --frames "$frames" \
     --json --strip "$out/$mode-strip.png" > "$out/$mode-metrics.json" 2>/dev/null
 done

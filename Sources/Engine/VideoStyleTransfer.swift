@@ -67,7 +67,6 @@ public final class VideoStyleTransfer {
     let flowStart = ContinuousClock.now
     var warpedOutputs: [Image] = []
     var weights: [[Float]] = []
-    var insideFrame: [Float] = []
     for step in configuration.temporalFrames.sorted() {
       guard let earlier = history.first(where: { $0.index == index - step }) else { continue }
       let backward = try flowField(from: index, original, to: earlier.index, earlier.original)
@@ -79,19 +78,17 @@ public final class VideoStyleTransfer {
         .map { $1 ? 0 : $0 }
       weights.append(reliability)
       warpedOutputs.append(Image(pixels: warped.image))
-      if insideFrame.isEmpty { insideFrame = warped.outside.map { $0 ? 0 : 1 } }
     }
     let flowSeconds = (ContinuousClock.now - flowStart).seconds
     let combined = closestFirst(weights)
     let targets = zip(warpedOutputs, combined).map {
       StyleTransfer.TemporalTarget(warped: $0, weights: $1)
     }
-    // Warm start ("prevWarped"): the previous output warped into this frame. Where the source is
-    // outside the previous frame (new content at the border), start from the content frame
-    // rather than a flat mean colour, so that the scene is there from the first iteration.
-    // Occluded pixels keep their warped (stylised) values, as in Ruder et al.: starting them
-    // from the unstylised content leaves pale trails behind moving objects.
-    let start = blend(warpedOutputs[0], original, weights: insideFrame)
+    // Warm start ("prevWarped"), closest first: each pixel starts from the nearest earlier output
+    // that the flow brings in reliably, and from the content frame where none does (new scene at
+    // the border, background uncovered by a moving object). Keeping the warped value there
+    // instead drags the moving object's colours along as a trail.
+    let start = closestFirstBlend(warpedOutputs, weights: weights, fallback: original)
     let result = transfer.stylize(
       original, initial: start, temporal: targets, iterations: configuration.iterations,
       progress: progress)
@@ -116,13 +113,25 @@ public final class VideoStyleTransfer {
   }
 }
 
-/// weights * a + (1 - weights) * b per pixel; `weights` is (H, W), the images (3, H, W).
-func blend(_ a: Image, _ b: Image, weights: [Float]) -> Image {
-  let plane = weights.count
-  var pixels = a.pixels
-  for index in 0..<pixels.count {
-    let c = weights[index % plane]
-    pixels.scalars[index] = c * pixels.scalars[index] + (1 - c) * b.pixels.scalars[index]
+/// Per pixel, sum_j w_j images[j] + (1 - sum_j w_j) fallback, where w_j takes what is left of
+/// weights[j] after the closer images: min(weights[j], 1 - sum of earlier w). Weights are (H, W),
+/// images (3, H, W).
+func closestFirstBlend(_ images: [Image], weights: [[Float]], fallback: Image) -> Image {
+  var pixels = fallback.pixels
+  let plane = fallback.width * fallback.height
+  for pixel in 0..<plane {
+    var left: Float = 1
+    var mixed: (Float, Float, Float) = (0, 0, 0)
+    for (image, weight) in zip(images, weights) where left > 0 {
+      let w = min(weight[pixel], left)
+      mixed.0 += w * image.pixels.scalars[pixel]
+      mixed.1 += w * image.pixels.scalars[plane + pixel]
+      mixed.2 += w * image.pixels.scalars[2 * plane + pixel]
+      left -= w
+    }
+    pixels.scalars[pixel] = mixed.0 + left * pixels.scalars[pixel]
+    pixels.scalars[plane + pixel] = mixed.1 + left * pixels.scalars[plane + pixel]
+    pixels.scalars[2 * plane + pixel] = mixed.2 + left * pixels.scalars[2 * plane + pixel]
   }
   return Image(pixels: pixels)
 }

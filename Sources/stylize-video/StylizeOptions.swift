@@ -245,10 +245,7 @@ func parsedWeights(_ list: String, option: String) throws -> [Float] {
 
 /// Reads an image file (any format FFmpeg decodes) at its own size.
 func readImage(_ path: String) throws -> Image {
-  guard let frame = try VideoReader(path).nextFrame() else {
-    throw CommandError("'\(path)' holds no picture.")
-  }
-  return Image(frame)
+  Image(try readFirstFrame(path, options: ReadOptions()))
 }
 
 extension Image {

@@ -44,7 +44,9 @@ public struct TranscodeSummary: Sendable, Equatable {
 /// The output kind follows its extension: `.mp4`/`.mov`/`.mkv` H.264 (yuv420p, CRF 18, preset
 /// medium, faststart for mp4), `.webm` VP9; `.png`/`.jpg` one image (the first frame); no
 /// extension, a trailing `/` or an existing folder: a folder of `00001.png`, ....
-/// Each output frame keeps its input frame's timestamp (variable frame rate stays variable). The
+/// Each output frame keeps its input frame's timestamp (variable frame rate stays variable),
+/// moved earlier by the start of `options.read.range` (so a range starts at time 0, with its
+/// audio). The
 /// encoder size comes from the first transformed frame (rounded down to even for yuv420p); other
 /// sizes are scaled to it. Audio streams are copied when the container accepts the codec, else
 /// re-encoded (AAC; Opus for webm), else dropped with a warning. The output is written under a
@@ -72,7 +74,8 @@ public func transcode(
   do {
     let frameLimit = target.frameLimit ?? options.frameLimit
     var session = try TranscodeSession(
-      reader: reader, target: target, path: partial.temporaryPath, preview: frameLimit != nil)
+      reader: reader, target: target, path: partial.temporaryPath,
+      holdAudio: frameLimit != nil || options.read.range != .whole)
     let written = try session.run(frameLimit: frameLimit, transform: transform)
     try partial.commit()
     return TranscodeSummary(output: output, framesWritten: written, warnings: session.warnings)
@@ -117,7 +120,9 @@ struct TranscodeSession {
   private var audio: AudioRouter?
   private(set) var warnings: [String] = []
 
-  init(reader: VideoReader, target: OutputTarget, path: String, preview: Bool) throws {
+  /// `holdAudio`: the audio's cut points are known only once the frames are read (a preview or
+  /// a range).
+  init(reader: VideoReader, target: OutputTarget, path: String, holdAudio: Bool) throws {
     self.reader = reader
     switch target {
     case .folder:
@@ -130,7 +135,7 @@ struct TranscodeSession {
         frameRate: av_d2q(reader.info.frameRate.value, 100_000))
       output = movie
       if let source = reader.source as? MediaSource {
-        let router = try AudioRouter(source: source, movie: movie, preview: preview)
+        let router = try AudioRouter(source: source, movie: movie, hold: holdAudio)
         warnings += router.warnings
         audio = router
       }
@@ -142,15 +147,21 @@ struct TranscodeSession {
     -> Int
   {
     var index = 0
+    // A range that starts later is moved to the stream's start time, audio alike.
+    var shift: (pts: Int64, seconds: Double)? = nil
     var end: Double? = nil
     while frameLimit.map({ index < $0 }) ?? true, let next = try reader.nextTimedFrame() {
-      try output.write(try transform(next.frame, index), pts: next.pts, duration: next.duration)
+      if shift == nil && reader.range.start != nil {
+        shift = (next.pts - reader.source.startPTS, next.frame.time)
+      }
+      let pts = next.pts - (shift?.pts ?? 0)
+      try output.write(try transform(next.frame, index), pts: pts, duration: next.duration)
       index += 1
       end = next.frame.time + Double(next.duration) * av_q2d(reader.source.timeBase)
     }
-    // A preview (the limit was reached) cuts the audio where its last frame ends.
-    let reachedLimit = frameLimit.map { index >= $0 } ?? false
-    try audio?.finish(cutAt: reachedLimit ? end : nil)
+    // A preview or range cuts the audio where its first frame starts and its last frame ends.
+    let reachedLimit = (frameLimit.map { index >= $0 } ?? false) || reader.reachedRangeEnd
+    try audio?.finish(from: shift?.seconds, cutAt: reachedLimit ? end : nil)
     if index == 0 {
       throw VideoError(
         function: "avcodec_receive_frame", path: reader.info.path, code: cff_averror_invaliddata(),

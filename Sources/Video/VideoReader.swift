@@ -10,23 +10,27 @@ public struct ReadOptions: Sendable, Equatable {
   public var frameRate: Double?
   /// Rotate frames upright per the display matrix (default true).
   public var applyRotation: Bool
+  /// The frames to read (default: all). Frames before the start are decoded and skipped.
+  public var range: FrameRange
 
   /// Creates options; all `nil` means native size.
   public init(
     longSide: Int? = nil, pixelBudget: Int? = nil, frameRate: Double? = nil,
-    applyRotation: Bool = true
+    applyRotation: Bool = true, range: FrameRange = .whole
   ) {
     self.longSide = longSide
     self.pixelBudget = pixelBudget
     self.frameRate = frameRate
     self.applyRotation = applyRotation
+    self.range = range
   }
 }
 
 /// Reads RGB frames from a video file, a folder of images, a printf pattern or a single image.
 ///
 /// Frames come out upright (rotation metadata applied), with square pixels, at the size asked
-/// for in `ReadOptions`, with their presentation time in seconds from the start of the stream.
+/// for in `ReadOptions`, with their presentation time in seconds from the start of the stream
+/// (also when a `FrameRange` starts later).
 /// A damaged (e.g. truncated) file yields the frames that decode; the damage is listed in
 /// `warnings` once `nextFrame()` has returned `nil`.
 public final class VideoReader {
@@ -41,8 +45,13 @@ public final class VideoReader {
 
   let source: PictureSource
   let geometry: Geometry
+  let range: FrameRange
   private let scaler = Scaler()
   private let rgbFrame: Frame
+  /// Frames decoded so far, including those skipped before the range.
+  private var decodedCount = 0
+  /// Whether reading stopped at the end of the range (rather than the end of the input).
+  private(set) var reachedRangeEnd = false
 
   /// Opens `path`: a media file, an image, a folder of images or a pattern like `frames/%05d.png`.
   public init(_ path: String, options: ReadOptions = ReadOptions()) throws {
@@ -63,6 +72,7 @@ public final class VideoReader {
     geometry = Geometry(
       info: info, longSide: options.longSide, pixelBudget: options.pixelBudget,
       applyRotation: options.applyRotation)
+    range = options.range
     rgbFrame = try Frame()
   }
 
@@ -73,11 +83,21 @@ public final class VideoReader {
 
   /// The next frame together with its timing in the source's time base (for `transcode`).
   func nextTimedFrame() throws -> (frame: VideoFrame, pts: Int64, duration: Int64)? {
-    guard let picture = try source.nextPicture() else { return nil }
+    var picture: Picture
+    var time: Double
+    repeat {
+      guard !reachedRangeEnd, let next = try source.nextPicture() else { return nil }
+      picture = next
+      time = Double(picture.pts - source.startPTS) * av_q2d(source.timeBase)
+      decodedCount += 1
+      if range.isAtOrPastEnd(index: decodedCount - 1, time: time) {
+        reachedRangeEnd = true
+        return nil
+      }
+    } while range.isBeforeStart(index: decodedCount - 1, time: time)
     try scaler.scale(
       picture.frame, into: rgbFrame, width: geometry.scaledWidth, height: geometry.scaledHeight,
       format: AV_PIX_FMT_RGB24)
-    let time = Double(picture.pts - source.startPTS) * av_q2d(source.timeBase)
     let frame = rotated(
       VideoFrame(rgb24: rgbFrame.pointer, time: time), clockwise: geometry.rotation)
     return (frame, picture.pts, picture.duration)

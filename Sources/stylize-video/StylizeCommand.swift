@@ -26,6 +26,16 @@ struct Stylize: ParsableCommand {
   @Option(help: "Only the first N frames of a video, for a quick look (audio cut to match).")
   var preview: Int?
 
+  @Option(help: ArgumentHelp(
+    "Start at this time (seconds: 12.5, or 1:02.5, 1:02:03) or frame number (120f, counted from 1).",
+    valueName: "time|Nf"))
+  var start: String?
+
+  @Option(help: ArgumentHelp(
+    "End before this time, or after this frame number (--end 48f keeps frame 48); the output starts at 0 with its audio.",
+    valueName: "time|Nf"))
+  var end: String?
+
   @Option(help: "Video quality: x264 CRF, lower is better (default 18; VP9 32).")
   var crf: Int?
 
@@ -46,6 +56,7 @@ struct Stylize: ParsableCommand {
     try videoOptions.validate()
     if let preview, preview < 1 { throw ValidationError("--preview must be at least 1 frame.") }
     if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be in 0...63.") }
+    _ = try frameRange()
     guard FileManager.default.fileExists(atPath: input) || input.contains("%") else {
       throw ValidationError("Input '\(input)' does not exist.")
     }
@@ -86,7 +97,8 @@ struct Stylize: ParsableCommand {
           settingsJSON: try settingsJSON(), restart: videoOptions.restart),
         longSide: options.size,
         transcodeOptions: TranscodeOptions(
-          frameLimit: preview, crf: crf, preset: preset, overwrite: overwrite),
+          read: ReadOptions(range: try frameRange()), frameLimit: preview, crf: crf, preset: preset,
+          overwrite: overwrite),
         keepWorkFolder: videoOptions.keepWork)
       summary = try job.run()
     }
@@ -101,6 +113,21 @@ struct Stylize: ParsableCommand {
     }
   }
 
+  /// `--start` and `--end` as a range of the input.
+  func frameRange() throws -> FrameRange {
+    let range = FrameRange(
+      start: try start.map { try parsePosition($0, option: "--start", isEnd: false) },
+      end: try end.map { try parsePosition($0, option: "--end", isEnd: true) })
+    let isEmpty =
+      switch (range.start ?? .frame(0), range.end) {
+      case (.seconds(let first), .seconds(let last)?): last <= first
+      case (.frame(let first), .frame(let last)?): last <= first
+      default: false
+      }
+    if isEmpty { throw ValidationError("--end must come after --start.") }
+    return range
+  }
+
   /// Everything that decides the stylised pixels of the frames, as canonical JSON: a work
   /// folder's frames are reused only by a run with the same text.
   private func settingsJSON() throws -> String {
@@ -111,6 +138,8 @@ struct Stylize: ParsableCommand {
       var settings: StylizeOptions.Settings
       var video: String
       var temporalWeight: Float
+      /// Checkpoints are numbered from the start (the end and preview only decide how many).
+      var start: String?
     }
     let url = URL(fileURLWithPath: input).standardizedFileURL
     let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
@@ -119,7 +148,8 @@ struct Stylize: ParsableCommand {
       inputModified: (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0,
       settings: options.settings,
       video: String(describing: try videoOptions.configuration(iterations: options.iterations)),
-      temporalWeight: videoOptions.temporalWeight)
+      temporalWeight: videoOptions.temporalWeight,
+      start: try frameRange().start.map { String(describing: $0) })
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(identity), as: UTF8.self)
@@ -148,6 +178,32 @@ struct Stylize: ParsableCommand {
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(report), as: UTF8.self)
   }
+}
+
+/// Reads `12.5`, `1:02.5` or `1:02:03` as seconds and `120f` as frame 120 (counted from 1).
+/// A frame number at the end is inclusive: the range ends after it.
+func parsePosition(_ text: String, option: String, isEnd: Bool) throws -> FrameRange.Position {
+  let trimmed = text.trimmingCharacters(in: .whitespaces)
+  if trimmed.hasSuffix("f") {
+    guard let number = Int(trimmed.dropLast()), number >= 1 else {
+      throw ValidationError("\(option) '\(text)': a frame number counts from 1 (e.g. 120f).")
+    }
+    return .frame(isEnd ? number : number - 1)
+  }
+  let parts = trimmed.split(separator: ":", omittingEmptySubsequences: false)
+  var seconds = 0.0
+  for (position, part) in parts.enumerated() {
+    // Hours and minutes are whole; minutes and seconds after a colon are below 60.
+    let isLast = position == parts.count - 1
+    guard parts.count <= 3, let value = isLast ? Double(part) : Int(part).map(Double.init),
+      value >= 0, value.isFinite, position == 0 || value < 60
+    else {
+      throw ValidationError(
+        "\(option) '\(text)' is not a time (12.5, 1:02.5, 1:02:03) or a frame number (120f).")
+    }
+    seconds = seconds * 60 + value
+  }
+  return .seconds(seconds)
 }
 
 /// Fails early, before minutes of work, when the output's folder cannot take new files.

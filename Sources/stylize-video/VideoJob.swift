@@ -23,8 +23,9 @@ struct VideoJob {
   func run() throws -> RunSummary {
     var summary = RunSummary()
     let frameLimit = transcodeOptions.frameLimit ?? Int.max
-    let frameTotal = max(1, min(frameLimit, info.frameCount))
-    let reader = try VideoReader(input, options: ReadOptions(longSide: longSide))
+    let range = transcodeOptions.read.range
+    let frameTotal = max(1, min(frameLimit, expectedFrameCount(info, range: range)))
+    let reader = try VideoReader(input, options: ReadOptions(longSide: longSide, range: range))
     var frameSeconds: [Double] = []
     var fullSizeSecondsPerIteration = Double.nan
     var index = 0
@@ -81,7 +82,7 @@ struct VideoJob {
     let transcoded = try transcode(
       from: input, to: outputPath,
       options: TranscodeOptions(
-        frameLimit: index, crf: transcodeOptions.crf, preset: transcodeOptions.preset,
+        read: ReadOptions(range: range), frameLimit: index, crf: transcodeOptions.crf, preset: transcodeOptions.preset,
         overwrite: transcodeOptions.overwrite)
     ) { frame, frameIndex in
       let saved = try readImage(workFolder.framePath(frameIndex))
@@ -92,6 +93,19 @@ struct VideoJob {
     if !keepWorkFolder { workFolder.remove() }
     return summary
   }
+}
+
+/// About how many frames of the input `range` holds (for progress).
+func expectedFrameCount(_ info: MediaInfo, range: FrameRange) -> Int {
+  func index(_ position: FrameRange.Position?, default: Int) -> Int {
+    switch position {
+    case nil: `default`
+    case .frame(let index): index
+    case .seconds(let seconds): Int((seconds * info.frameRate.value).rounded(.up))
+    }
+  }
+  let first = index(range.start, default: 0)
+  return min(info.frameCount, index(range.end, default: info.frameCount)) - first
 }
 
 /// How long the frame in progress still needs, from the speed at its current scale: each scale

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import stylize_video
+import Video
 
 /// The command line's parsing, defaults and `validate()` messages.
 @Suite struct OptionTests {
@@ -75,6 +76,23 @@ import Testing
   func badValuesAreExplained(extra: [String], expected: String) {
     let text = Self.message([Self.existing, "--style", Self.existing] + extra)
     #expect(text.contains(expected), "got: \(text)")
+  }
+
+  @Test func startAndEndTakeTimesAndFrameNumbers() throws {
+    func range(_ start: String, _ end: String) throws -> FrameRange {
+      try Self.parse([Self.existing, "--style", Self.existing, "--start", start, "--end", end])
+        .frameRange()
+    }
+    #expect(try range("12.5", "1:02.5") == FrameRange(start: .seconds(12.5), end: .seconds(62.5)))
+    #expect(try range("1:00:01", "2:00:00").start == .seconds(3601))
+    // Frame numbers count from 1 and the end frame is kept: 10f ... 20f is indices 9 ..< 20.
+    #expect(try range("10f", "20f") == FrameRange(start: .frame(9), end: .frame(20)))
+    for bad in [["--start", "1:75"], ["--start", "0f"], ["--end", "x"], ["--start", "-1"]] {
+      #expect(Self.message([Self.existing, "--style", Self.existing] + bad).contains(bad[0]))
+    }
+    #expect(
+      Self.message([Self.existing, "--style", Self.existing, "--start", "5f", "--end", "4f"])
+        .contains("--end must come after --start"))
   }
 
   @Test func missingStyleAndMissingFilesAreExplained() {

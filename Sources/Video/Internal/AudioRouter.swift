@@ -12,15 +12,19 @@ final class AudioRouter {
   private var routes: [Int32: Route] = [:]
   /// Streams that reached the preview's end (no more packets wanted).
   private var done: Set<Int32> = []
+  /// Seconds from each stream's start: audio before `start` is dropped and the rest moved
+  /// earlier by `start`; audio from `end` on is dropped.
+  private var start: Double?
   private var end: Double?
-  /// For previews: packets wait here until the cut time is known.
+  /// For previews and ranges: packets wait here until the cut times are known.
   private var held: [Packet]?
   private(set) var warnings: [String] = []
 
-  /// `preview`: hold the audio until `finish(cutAt:)` tells where the last frame ends.
-  init(source: MediaSource, movie: MovieOutput, preview: Bool) throws {
+  /// `hold`: keep the audio until `finish(from:cutAt:)` tells where the first frame starts and
+  /// the last one ends.
+  init(source: MediaSource, movie: MovieOutput, hold: Bool) throws {
     self.source = source
-    held = preview ? [] : nil
+    held = hold ? [] : nil
     self.movie = movie
     let container = fileExtension(movie.file.path)
     for stream in source.input.streams
@@ -44,8 +48,10 @@ final class AudioRouter {
     source.otherPacket = { [unowned self] packet in try self.route(packet) }
   }
 
-  /// Sends the remaining audio (up to `end` seconds, if given) and flushes the encoders.
-  func finish(cutAt end: Double?) throws {
+  /// Sends the remaining audio (from `start` up to `end` seconds, if given) and flushes the
+  /// encoders.
+  func finish(from start: Double?, cutAt end: Double?) throws {
+    self.start = start
     self.end = end
     let waiting = held ?? []
     held = nil
@@ -53,7 +59,9 @@ final class AudioRouter {
     if end != nil {
       try source.readOtherPackets { [unowned self] in self.done.count < self.routes.count }
     }
-    for case .encode(let transcoder) in routes.values { try transcoder.finish(until: end) }
+    for case .encode(let transcoder) in routes.values {
+      try transcoder.finish(from: start, until: end)
+    }
   }
 
   private func route(_ packet: UnsafeMutablePointer<AVPacket>) throws {
@@ -64,19 +72,28 @@ final class AudioRouter {
       return
     }
     let stream = source.input.context.pointee.streams[Int(index)]!
-    if let end, packet.pointee.pts != FF.noPTS {
-      let start = stream.pointee.start_time == FF.noPTS ? 0 : stream.pointee.start_time
-      if Double(packet.pointee.pts - start) * av_q2d(stream.pointee.time_base) >= end {
+    let timeBase = stream.pointee.time_base
+    if packet.pointee.pts != FF.noPTS {
+      let streamStart = stream.pointee.start_time == FF.noPTS ? 0 : stream.pointee.start_time
+      let time = Double(packet.pointee.pts - streamStart) * av_q2d(timeBase)
+      if let end, time >= end {
         done.insert(index)
         return
       }
+      // A copied packet cannot be cut: the one that straddles the start goes too.
+      if case .copy = route, let start, time < start { return }
     }
     switch route {
     case .copy(let outputIndex):
+      if let start {
+        let shift = Int64((start / av_q2d(timeBase)).rounded())
+        if packet.pointee.pts != FF.noPTS { packet.pointee.pts -= shift }
+        if packet.pointee.dts != FF.noPTS { packet.pointee.dts -= shift }
+      }
       packet.pointee.stream_index = outputIndex
-      try movie.file.write(packet, timeBase: stream.pointee.time_base)
+      try movie.file.write(packet, timeBase: timeBase)
     case .encode(let transcoder):
-      try transcoder.decode(packet, until: end)
+      try transcoder.decode(packet, from: start, until: end)
     }
   }
 }

@@ -32,25 +32,35 @@ final class AudioTranscoder {
     self.path = path
   }
 
-  /// Decodes `packet` and encodes its samples; samples at or after `end` seconds (from the
-  /// stream start) are dropped. Undecodable packets are skipped.
-  func decode(_ packet: UnsafeMutablePointer<AVPacket>?, until end: Double?) throws {
+  /// Decodes `packet` and encodes its samples; samples before `start` or at or after `end`
+  /// seconds (from the stream start) are dropped, so the output begins with the sample at
+  /// `start`. Undecodable packets are skipped.
+  func decode(_ packet: UnsafeMutablePointer<AVPacket>?, from start: Double?, until end: Double?)
+    throws
+  {
     _ = try? decoder.send(packet: packet)
     while (try? decoder.receive(frame: frame)) == .ready {
       var samples = planarFloats(frame.pointer)
-      if let end {
-        let start = Double(frame.pointer.pointee.pts) * av_q2d(timeBase)
-        let keep = max(0, min(samples[0].count, Int(((end - start) * Double(inputRate)).rounded())))
-        samples = samples.map { Array($0.prefix(keep)) }
+      let frameStart = Double(frame.pointer.pointee.pts) * av_q2d(timeBase)
+      let count = samples[0].count
+      let first = start.map { sampleOffset($0 - frameStart, within: count) } ?? 0
+      let last = end.map { sampleOffset($0 - frameStart, within: count) } ?? count
+      if first > 0 || last < count {
+        samples = samples.map { Array($0[first..<max(first, last)]) }
       }
       if !samples[0].isEmpty { try encoder.append(resampler.resample(samples)) }
     }
   }
 
   /// Drains the decoder and the encoder.
-  func finish(until end: Double?) throws {
-    try decode(nil, until: end)
+  func finish(from start: Double?, until end: Double?) throws {
+    try decode(nil, from: start, until: end)
     try encoder.finish()
+  }
+
+  /// The sample `seconds` into a frame of `count` samples, clamped to 0...count.
+  private func sampleOffset(_ seconds: Double, within count: Int) -> Int {
+    max(0, min(count, Int((seconds * Double(inputRate)).rounded())))
   }
 
   /// The frame's samples as one Float array per channel (-1...1), whatever the sample format.

@@ -216,6 +216,8 @@ public final class StyleTransfer {
 
     var gradients: [VGG19.Layer: Tensor] = [:]
     var losses = Losses()
+    var bestLosses = Losses()
+    bestLosses.style = .infinity
     var lastPoint: [Float] = []
     let objective = { (x: [Float]) -> (loss: Float, gradient: [Float]) in
       lastPoint = x
@@ -239,13 +241,16 @@ public final class StyleTransfer {
       for temporalLoss in temporalLosses {
         losses.temporal += temporalLoss.valueAndGradient(image, accumulatingInto: &imageGradient)
       }
+      if losses.total < bestLosses.total { bestLosses = losses }
       return (losses.total, imageGradient.scalars)
     }
 
     var x = start.scalars
-    let termination = Termination(
+    var termination = Termination(
       maxIterations: iterations, relativeTolerance: configuration.tolerance,
       interval: configuration.toleranceInterval)
+    // Style transfer's loss stays far from 0, so a tenfold rise is an overshoot, not noise.
+    termination.divergenceFactor = 10
     let report = { (iteration: Int, _: Float) in
       let point = lastPoint
       progress(
@@ -273,7 +278,9 @@ public final class StyleTransfer {
       shape: [3, height, width], scalars: outcome.reason == .nonFiniteLoss ? lastPoint : x)
     let result = Result(
       image: finish(final, content: content), iterations: outcome.iterations,
-      converged: outcome.reason == .converged, losses: losses)
+      converged: outcome.reason == .converged,
+      // A diverged last step was undone: the losses are the best point's.
+      losses: outcome.loss == losses.total ? losses : bestLosses)
     return (result, final)
   }
 

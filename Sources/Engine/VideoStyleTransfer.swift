@@ -5,8 +5,9 @@
 /// Stylises the frames of a video in order so that the painting moves with the scene.
 ///
 /// Call `stylizeNext` for each frame; frames stylised earlier (a resumed run) are handed over with
-/// `recordFinished`. Outputs enter the history as 8-bit images, exactly as they are written to
-/// disk, so a resumed run continues exactly where an uninterrupted one would be.
+/// `recordFinished`. Later passes: `beginPass`, then `refineNext` for each frame. Outputs enter
+/// the history as 8-bit images, exactly as they are written to disk, so a resumed run continues
+/// exactly where an uninterrupted one would be.
 public final class VideoStyleTransfer {
   /// The video-specific settings; the per-image ones are the `StyleTransfer`'s.
   public struct Configuration: Sendable, Equatable {
@@ -21,6 +22,10 @@ public final class VideoStyleTransfer {
     public var iterations = 15
     /// Stylise each frame on its own, like a first frame (no warm start, no temporal loss).
     public var independent = false
+    /// Passes over the whole video (Ruder et al.'s multi-pass): after the first, forward pass,
+    /// each pass runs `iterations` per frame in the other direction. Run by the caller with
+    /// `beginPass` and `refineNext`.
+    public var passes = 1
 
     /// The defaults.
     public init() {}
@@ -48,19 +53,61 @@ public final class VideoStyleTransfer {
   /// Prepares a run over one video.
   public init(transfer: StyleTransfer, configuration: Configuration) {
     precondition(configuration.temporalFrames.allSatisfy { $0 >= 1 }, "temporal frames are >= 1")
+    precondition(configuration.passes >= 1, "at least one pass")
     self.transfer = transfer
     self.configuration = configuration
   }
 
-  /// Stylises frame `index` (0-based; frames come in order) from its original picture.
+  /// Stylises frame `index` (0-based) from its original picture, in the first pass (frames in
+  /// order, from the first).
   public func stylizeNext(
     _ original: Image, index: Int, progress: (StyleTransfer.Progress) -> Void = { _ in }
   ) throws -> FrameReport {
-    let previous = history.last
-    guard !configuration.independent, let previous, previous.index == index - 1 else {
-      let result = transfer.stylize(
-        original, iterations: configuration.firstIterations, scales: configuration.firstScales,
-        progress: progress)
+    try stylize(original, index: index, pass: Pass(number: 1), progress: progress)
+  }
+
+  /// Starts pass `number` (2, 3, ...) of Ruder et al.'s multi-pass method: the frames once more,
+  /// backwards in even passes and forwards in odd ones. Call `refineNext` for each frame in that
+  /// order (`recordFinished` for frames done before a resume).
+  public func beginPass(_ number: Int) {
+    precondition(number >= 2, "pass 1 is `stylizeNext`")
+    history = []
+    pass = Pass(number: number)
+  }
+
+  /// Stylises frame `index` again in the current later pass, starting from its output of the
+  /// pass before (`previous`) blended with the neighbour just done in this pass, warped.
+  public func refineNext(
+    _ original: Image, index: Int, previous: Image,
+    progress: (StyleTransfer.Progress) -> Void = { _ in }
+  ) throws -> FrameReport {
+    try stylize(original, index: index, pass: pass, previous: previous, progress: progress)
+  }
+
+  /// Which pass runs, and its direction.
+  private struct Pass {
+    let number: Int
+    /// +1: frames in order; -1: backwards.
+    var direction: Int { number % 2 == 1 ? 1 : -1 }
+  }
+  private var pass = Pass(number: 1)
+
+  private func stylize(
+    _ original: Image, index: Int, pass: Pass, previous: Image? = nil,
+    progress: (StyleTransfer.Progress) -> Void
+  ) throws -> FrameReport {
+    let direction = pass.direction
+    guard !configuration.independent, history.last?.index == index - direction else {
+      // The first frame of a pass (or every frame, when independent).
+      let result =
+        if let previous {
+          transfer.stylize(
+            original, initial: previous, iterations: configuration.iterations, progress: progress)
+        } else {
+          transfer.stylize(
+            original, iterations: configuration.firstIterations, scales: configuration.firstScales,
+            progress: progress)
+        }
       recordFinished(original: original, output: result.image, index: index)
       return FrameReport(result: result, flowSeconds: 0)
     }
@@ -68,7 +115,8 @@ public final class VideoStyleTransfer {
     var warpedOutputs: [Image] = []
     var weights: [[Float]] = []
     for step in configuration.temporalFrames.sorted() {
-      guard let earlier = history.first(where: { $0.index == index - step }) else { continue }
+      let neighbour = index - direction * step
+      guard let earlier = history.first(where: { $0.index == neighbour }) else { continue }
       let backward = try flowField(from: index, original, to: earlier.index, earlier.original)
       let forward = try flowField(from: earlier.index, earlier.original, to: index, original)
       let warped = warp(earlier.output.pixels, by: backward)
@@ -84,11 +132,19 @@ public final class VideoStyleTransfer {
     let targets = zip(warpedOutputs, combined).map {
       StyleTransfer.TemporalTarget(warped: $0, weights: $1)
     }
-    // Warm start ("prevWarped"), closest first: each pixel starts from the nearest earlier output
-    // that the flow brings in reliably, and from the content frame where none does (new scene at
-    // the border, background uncovered by a moving object). Keeping the warped value there
-    // instead drags the moving object's colours along as a trail.
-    let start = closestFirstBlend(warpedOutputs, weights: weights, fallback: original)
+    let start: Image
+    if let previous {
+      // Ruder et al.'s multi-pass start: half the neighbour's warped output where the flow is
+      // reliable, the rest from this frame's output of the pass before.
+      let halved = weights.map { $0.map { 0.5 * $0 } }
+      start = closestFirstBlend(warpedOutputs, weights: halved, fallback: previous)
+    } else {
+      // Warm start ("prevWarped"), closest first: each pixel starts from the nearest earlier
+      // output that the flow brings in reliably, and from the content frame where none does (new
+      // scene at the border, background uncovered by a moving object). Keeping the warped value
+      // there instead drags the moving object's colours along as a trail.
+      start = closestFirstBlend(warpedOutputs, weights: weights, fallback: original)
+    }
     let result = transfer.stylize(
       original, initial: start, temporal: targets, iterations: configuration.iterations,
       progress: progress)
@@ -96,13 +152,14 @@ public final class VideoStyleTransfer {
     return FrameReport(result: result, flowSeconds: flowSeconds)
   }
 
-  /// Adds a frame stylised earlier (e.g. read back from a checkpoint) to the history.
+  /// Adds a frame stylised earlier in the current pass (e.g. read back from a checkpoint) to the
+  /// history.
   public func recordFinished(original: Image, output: Image, index: Int) {
     // As written to disk: rounded to 8 bits.
     let stored = Image(width: output.width, height: output.height, rgb: output.rgbBytes())
     history.append((index, original, stored))
     let reach = (configuration.temporalFrames.max() ?? 1)
-    history.removeAll { $0.index <= index - reach }
+    history.removeAll { pass.direction * (index - $0.index) >= reach }
   }
 
   private func flowField(from: Int, _ first: Image, to: Int, _ second: Image) throws -> FlowField {

@@ -6,7 +6,8 @@ import Video
 
 /// Stylises a video, frame folder or pattern in two steps: frames into a work folder (one
 /// lossless checkpoint per finished frame, so a run can be resumed), then the encode, which
-/// takes the timing and the audio from the input.
+/// takes the timing and the audio from the input. With several passes, the first pass also keeps
+/// the originals at processing size, so later passes can run backwards.
 struct VideoJob {
   let video: VideoStyleTransfer
   let progress: ProgressReporter
@@ -22,76 +23,164 @@ struct VideoJob {
   /// Runs both steps; throws `Interrupted` after a Ctrl-C once the current frame is saved.
   func run() throws -> RunSummary {
     var summary = RunSummary()
-    let frameLimit = transcodeOptions.frameLimit ?? Int.max
+    let passes = video.configuration.passes
     let range = transcodeOptions.read.range
-    let frameTotal = max(1, min(frameLimit, expectedFrameCount(info, range: range)))
-    let reader = try VideoReader(input, options: ReadOptions(longSide: longSide, range: range))
-    var frameSeconds: [Double] = []
-    var fullSizeSecondsPerIteration = Double.nan
-    var index = 0
-    while index < frameLimit, let frame = try reader.nextFrame() {
-      let original = Image(frame)
-      let checkpoint = workFolder.framePath(index)
-      if let saved = try? readImage(checkpoint), saved.width == original.width,
-        saved.height == original.height
-      {
-        video.recordFinished(original: original, output: saved, index: index)
-        if index == 0 || (index + 1) % printEvery == 0 {
-          progress.log("frame \(index + 1)/\(frameTotal) already done (\(workFolder.path))")
-        }
-      } else {
-        let started = Date()
-        var clock = IterationClock()
-        var clockScale = 1
-        let report = try video.stylizeNext(original, index: index) { state in
-          if state.scale != clockScale { (clock, clockScale) = (IterationClock(), state.scale) }
-          clock.tick()
-          let framesLeft = Double(max(0, frameTotal - index - 1))
-          let estimate = FrameTimeEstimate(state: state, secondsPerIteration: clock.secondsPerIteration)
-          fullSizeSecondsPerIteration = estimate.fullSizeSecondsPerIteration
-          // Until a later frame has finished, assume each runs all its iterations.
-          let perFrame =
-            typicalSeconds(frameSeconds)
-            ?? Double(video.configuration.iterations) * estimate.fullSizeSecondsPerIteration
-          let eta = estimate.secondsLeftInFrame + framesLeft * perFrame
-          progress.update(
-            "frame \(index + 1)/\(frameTotal)  " + iterationText(state, clock: clock, eta: eta),
-            milestone: state.iteration % printEvery == 0)
-        }
-        try writeImage(VideoFrame(report.result.image, time: frame.time), to: checkpoint, overwrite: true)
-        frameSeconds.append(Date().timeIntervalSince(started))
-        summary.iterations += report.result.iterations
-        summary.frameLosses.append(report.result.losses)
-        let left =
-          Double(max(0, frameTotal - index - 1))
-          * (typicalSeconds(frameSeconds)
-            ?? Double(video.configuration.iterations) * fullSizeSecondsPerIteration)
-        progress.log(
-          String(
-            format: "frame %d/%d: %.1f s (flow %.1f s), %d iterations, loss %.4g; ETA ",
-            index + 1, frameTotal, frameSeconds.last ?? 0, report.flowSeconds,
-            report.result.iterations, report.result.losses.total) + formatDuration(left))
-      }
-      index += 1
-      if interruptRequested.load(ordering: .relaxed) {
-        throw Interrupted(framesDone: index, frameTotal: frameTotal, workFolder: workFolder.path)
-      }
+    let expected = max(
+      1, min(transcodeOptions.frameLimit ?? .max, expectedFrameCount(info, range: range)))
+    var tracker = FrameTracker(
+      frames: expected, passes: passes, laterFrameIterations: video.configuration.iterations)
+    try workFolder.createPassFolders(passes: passes)
+    let frameCount = try firstPass(&summary, tracker: &tracker)
+    tracker.frames = frameCount
+    for pass in stride(from: 2, through: passes, by: 1) {
+      summary.frameLosses = []
+      try laterPass(pass, frameCount: frameCount, summary: &summary, tracker: &tracker)
     }
-    summary.warnings += reader.warnings
+
     progress.log("Encoding \(outputPath)")
     let transcoded = try transcode(
       from: input, to: outputPath,
       options: TranscodeOptions(
-        read: ReadOptions(range: range), frameLimit: index, crf: transcodeOptions.crf, preset: transcodeOptions.preset,
-        overwrite: transcodeOptions.overwrite)
+        read: ReadOptions(range: range), frameLimit: frameCount, crf: transcodeOptions.crf,
+        preset: transcodeOptions.preset, overwrite: transcodeOptions.overwrite)
     ) { frame, frameIndex in
-      let saved = try readImage(workFolder.framePath(frameIndex))
+      let saved = try readImage(workFolder.framePath(frameIndex, pass: passes))
       return VideoFrame(saved, time: frame.time)
     }
     summary.frames = transcoded.framesWritten
     summary.warnings += transcoded.warnings
     if !keepWorkFolder { workFolder.remove() }
     return summary
+  }
+
+  /// The frames from the decoder, in order; returns how many there were.
+  private func firstPass(_ summary: inout RunSummary, tracker: inout FrameTracker) throws -> Int {
+    let keepOriginals = video.configuration.passes > 1
+    let reader = try VideoReader(
+      input, options: ReadOptions(longSide: longSide, range: transcodeOptions.read.range))
+    var index = 0
+    while index < transcodeOptions.frameLimit ?? .max, let frame = try reader.nextFrame() {
+      let original = Image(frame)
+      if keepOriginals, !FileManager.default.fileExists(atPath: workFolder.originalPath(index)) {
+        try writeImage(frame, to: workFolder.originalPath(index), overwrite: true)
+      }
+      try process(index, pass: 1, original: original, summary: &summary, tracker: &tracker) {
+        try video.stylizeNext(original, index: index, progress: $0)
+      }
+      index += 1
+    }
+    summary.warnings += reader.warnings
+    return index
+  }
+
+  /// Pass `pass` (2, 3, ...): backwards when even, from the originals and the pass before.
+  private func laterPass(
+    _ pass: Int, frameCount: Int, summary: inout RunSummary, tracker: inout FrameTracker
+  ) throws {
+    video.beginPass(pass)
+    let order = pass % 2 == 0 ? Array((0..<frameCount).reversed()) : Array(0..<frameCount)
+    for index in order {
+      let original = try readImage(workFolder.originalPath(index))
+      try process(index, pass: pass, original: original, summary: &summary, tracker: &tracker) {
+        let previous = try readImage(workFolder.framePath(index, pass: pass - 1))
+        return try video.refineNext(original, index: index, previous: previous, progress: $0)
+      }
+    }
+  }
+
+  /// Stylises one frame with progress and saves its checkpoint, or takes the checkpoint of an
+  /// earlier run; stops (after saving) when Ctrl-C was pressed.
+  private func process(
+    _ index: Int, pass: Int, original: Image, summary: inout RunSummary,
+    tracker: inout FrameTracker,
+    stylize: ((StyleTransfer.Progress) -> Void) throws -> VideoStyleTransfer.FrameReport
+  ) throws {
+    let checkpoint = workFolder.framePath(index, pass: pass)
+    let label = tracker.label(index: index, pass: pass)
+    if let saved = try? readImage(checkpoint), saved.width == original.width,
+      saved.height == original.height
+    {
+      video.recordFinished(original: original, output: saved, index: index)
+      tracker.skipped()
+      if tracker.position(index: index, pass: pass) == 1 || tracker.done % printEvery == 0 {
+        progress.log("\(label) already done (\(workFolder.path))")
+      }
+    } else {
+      let started = Date()
+      var clock = IterationClock()
+      var clockScale = 1
+      let report = try stylize { state in
+        if state.scale != clockScale { (clock, clockScale) = (IterationClock(), state.scale) }
+        clock.tick()
+        let estimate = FrameTimeEstimate(state: state, secondsPerIteration: clock.secondsPerIteration)
+        tracker.fullSizeSecondsPerIteration = estimate.fullSizeSecondsPerIteration
+        let eta = estimate.secondsLeftInFrame + tracker.secondsAfterCurrent
+        progress.update(
+          "\(label)  " + iterationText(state, clock: clock, eta: eta),
+          milestone: state.iteration % printEvery == 0)
+      }
+      try writeImage(VideoFrame(report.result.image, time: 0), to: checkpoint, overwrite: true)
+      let seconds = Date().timeIntervalSince(started)
+      tracker.finished(seconds: seconds)
+      summary.iterations += report.result.iterations
+      summary.frameLosses.append(report.result.losses)
+      progress.log(
+        String(
+          format: "%@: %.1f s (flow %.1f s), %d iterations, loss %.4g; ETA ", label, seconds,
+          report.flowSeconds, report.result.iterations, report.result.losses.total)
+          + formatDuration(tracker.secondsAfterCurrent))
+    }
+    if interruptRequested.load(ordering: .relaxed) {
+      throw Interrupted(done: label, workFolder: workFolder.path)
+    }
+  }
+}
+
+/// Counts the frames of a run (all passes) and estimates the time left.
+struct FrameTracker {
+  /// Frames per pass (an estimate until the first pass has read them all).
+  var frames: Int
+  let passes: Int
+  let laterFrameIterations: Int
+  /// Frames finished or taken from checkpoints, over all passes.
+  private(set) var done = 0
+  /// Seconds of the frames stylised by this run, first frame included.
+  private var frameSeconds: [Double] = []
+  /// Seconds per iteration at full size, from the frame in progress.
+  var fullSizeSecondsPerIteration = Double.nan
+
+  init(frames: Int, passes: Int, laterFrameIterations: Int) {
+    self.frames = frames
+    self.passes = passes
+    self.laterFrameIterations = laterFrameIterations
+  }
+
+  /// "frame 3/48", or "pass 2/3, frame 3/48" (frames counted in the order of the pass).
+  func label(index: Int, pass: Int) -> String {
+    (passes > 1 ? "pass \(pass)/\(passes), " : "")
+      + "frame \(position(index: index, pass: pass))/\(frames)"
+  }
+
+  /// Where frame `index` (0-based) comes in `pass`, from 1.
+  func position(index: Int, pass: Int) -> Int { pass % 2 == 0 ? frames - index : index + 1 }
+
+  mutating func skipped() { done += 1 }
+
+  mutating func finished(seconds: Double) {
+    done += 1
+    frameSeconds.append(seconds)
+  }
+
+  /// The seconds the frames after the current one will take: the mean of the last few frames
+  /// after the first (which runs longer); until one has finished, all their iterations at the
+  /// current speed.
+  var secondsAfterCurrent: Double {
+    let later = frameSeconds.dropFirst().suffix(5)
+    let perFrame =
+      later.isEmpty
+      ? Double(laterFrameIterations) * fullSizeSecondsPerIteration
+      : later.reduce(0, +) / Double(later.count)
+    return Double(max(0, frames * passes - done - 1)) * perFrame
   }
 }
 
@@ -123,12 +212,6 @@ struct FrameTimeEstimate {
     }
     secondsLeftInFrame = left
   }
-}
-
-/// The mean time of the last few frames after the first (which runs longer), if any.
-func typicalSeconds(_ frameSeconds: [Double]) -> Double? {
-  let later = frameSeconds.dropFirst().suffix(5)
-  return later.isEmpty ? nil : later.reduce(0, +) / Double(later.count)
 }
 
 /// The text of one iteration's progress.
@@ -177,8 +260,28 @@ struct WorkFolder {
     }
   }
 
-  /// The checkpoint of frame `index` (0-based): `00001.png`, ....
-  func framePath(_ index: Int) -> String { path + String(format: "/%05d.png", index + 1) }
+  /// The checkpoint of frame `index` (0-based) after `pass`: `00001.png`, ... for the first
+  /// pass, `pass2/00001.png`, ... for later ones.
+  func framePath(_ index: Int, pass: Int = 1) -> String {
+    path + (pass == 1 ? "" : "/pass\(pass)") + String(format: "/%05d.png", index + 1)
+  }
+
+  /// Frame `index` (0-based) as read, at processing size, for passes after the first.
+  func originalPath(_ index: Int) -> String {
+    path + String(format: "/originals/%05d.png", index + 1)
+  }
+
+  /// Makes the folders of the originals and of the checkpoints of passes 2 ... `passes`.
+  func createPassFolders(passes: Int) throws {
+    guard passes > 1 else { return }
+    for folder in [path + "/originals"] + (2...passes).map({ path + "/pass\($0)" }) {
+      do {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      } catch {
+        throw CommandError("Cannot create the folder '\(folder)': \(error.localizedDescription)")
+      }
+    }
+  }
 
   /// Deletes the folder.
   func remove() { try? FileManager.default.removeItem(atPath: path) }
@@ -222,12 +325,12 @@ func installInterruptHandler() {
 
 /// The run stopped on request after saving its finished frames.
 struct Interrupted: Error, CustomStringConvertible {
-  let framesDone: Int
-  let frameTotal: Int
+  /// The last frame saved, e.g. "frame 12/48".
+  let done: String
   let workFolder: String
 
   var description: String {
-    "Interrupted after frame \(framesDone) of \(frameTotal); the finished frames are in "
-      + "'\(workFolder)'. Run the same command again to resume."
+    "Interrupted after \(done); the finished frames are in '\(workFolder)'. Run the same "
+      + "command again to resume."
   }
 }

@@ -21,6 +21,9 @@ struct VideoOptions: ParsableArguments {
   @Option(help: "Coarse-to-fine scales for the first frame (2: half size first, then full size).")
   var firstScales = 2
 
+  @Option(help: "Passes over the video (Ruder et al.'s multi-pass): each pass after the first runs --iterations per frame in the other direction, starting from the pass before blended with the neighbour just done. N passes take about N times as long.")
+  var passes = 1
+
   @Option(help: ArgumentHelp(
     "Folder for the finished frames, to resume an interrupted run (default: <output>-work beside the output).",
     valueName: "path"))
@@ -49,6 +52,10 @@ struct VideoOptions: ParsableArguments {
     }
     guard firstIterations >= 1 else { throw ValidationError("--first-iterations must be at least 1.") }
     guard (1...4).contains(firstScales) else { throw ValidationError("--first-scales must be in 1...4.") }
+    guard (1...20).contains(passes) else { throw ValidationError("--passes must be in 1...20.") }
+    if passes > 1 && independent {
+      throw ValidationError("--passes needs the temporal method: leave out --independent.")
+    }
   }
 
   /// `1,2,4` as sorted, distinct frame distances.
@@ -83,6 +90,7 @@ struct VideoOptions: ParsableArguments {
     configuration.firstScales = firstScales
     configuration.iterations = iterations ?? configuration.iterations
     configuration.independent = independent
+    configuration.passes = passes
     return configuration
   }
 }

@@ -149,6 +149,45 @@ import Testing
     #expect(x == [1, 2])
   }
 
+  /// Jumps to `wild` on its `jumpAt`-th step after each reset, else descends the gradient.
+  struct OvershootingOptimizer: Optimizer {
+    var jumpAt: Int
+    var wild: Float
+    var steps = 0
+    var resets = 0
+
+    mutating func reset() {
+      steps = 0
+      resets += 1
+    }
+
+    mutating func step(_ x: inout [Float], gradient: [Float]) {
+      steps += 1
+      for i in x.indices { x[i] = steps == jumpAt ? wild : x[i] - 0.1 * gradient[i] }
+    }
+  }
+
+  @Test func aDivergedStepIsUndoneWhenAsked() {
+    // (x - 3)^2 + 1 from 0: the fifth step jumps to 1000 (loss ~1e6, far above 10x the best).
+    func parabola(_ x: [Float]) -> (loss: Float, gradient: [Float]) {
+      ((x[0] - 3) * (x[0] - 3) + 1, [2 * (x[0] - 3)])
+    }
+    var guarded = OvershootingOptimizer(jumpAt: 5, wild: 1000)
+    var termination = Termination(maxIterations: 8, relativeTolerance: 0)
+    termination.divergenceFactor = 10
+    var x: [Float] = [0]
+    _ = guarded.minimize(&x, termination: termination, objective: parabola)
+    // Steps 1-4 descend, 5 jumps, iteration 6 sees the jump and goes back to the best point
+    // (after step 4) with a reset; iterations 7-8 descend from there.
+    #expect(guarded.resets == 2)
+    #expect(abs(x[0] - 3) < abs(0 - 3) && x[0] < 4, "ended at \(x[0])")
+    var unguarded = OvershootingOptimizer(jumpAt: 5, wild: 1000)
+    var y: [Float] = [0]
+    _ = unguarded.minimize(
+      &y, termination: Termination(maxIterations: 8, relativeTolerance: 0), objective: parabola)
+    #expect(unguarded.resets == 1 && y[0] > 500, "without the guard the jump stands: \(y[0])")
+  }
+
   @Test func runsAreDeterministicAndReusable() {
     var optimizer = LBFGS(historySize: 3)
     var first: [Float] = [-1.2, 1]

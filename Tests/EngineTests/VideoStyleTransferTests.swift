@@ -111,4 +111,48 @@ import Testing
     #expect(second.result.losses.temporal == 0)
     #expect(second.flowSeconds == 0)
   }
+
+  @Test func aBackwardPassStartsHalfwayBetweenThePassBeforeAndTheMovedNeighbour() throws {
+    let video = Self.video(temporalWeight: 1e3, iterations: 3)
+    var firstPass: [Image] = []
+    for index in 0..<3 {
+      firstPass.append(try video.stylizeNext(Self.frame(index), index: index).result.image)
+    }
+    video.beginPass(2)
+    // Frames go backwards: frame 2 first (from its first-pass output), then frame 1.
+    let last = try video.refineNext(
+      Self.frame(2), index: 2, previous: firstPass[2]
+    ).result.image
+    // A flat grey "pass before" for frame 1 keeps the two halves of the blend far apart.
+    let grey = Image(
+      width: Self.width, height: Self.height,
+      rgb: [UInt8](repeating: 128, count: Self.width * Self.height * 3))
+    var start: Image?
+    let second = try video.refineNext(Self.frame(1), index: 1, previous: grey) { state in
+      if state.iteration == 1 { start = state.currentImage() }
+    }
+    let warmStart = try #require(start).rgbBytes()
+    // Expected, away from the borders where the flow is reliable: the mean of frame 1's image of
+    // the pass before and frame 2's new output moved back 2 px (frame 1 at x shows frame 2 at
+    // x + 2).
+    let (previous, neighbour) = (grey.rgbBytes(), last.rgbBytes())
+    var error = 0.0
+    var count = 0
+    for y in 4..<(Self.height - 4) {
+      for x in 4..<(Self.width - 6) {
+        for c in 0..<3 {
+          let expected =
+            0.5 * Double(previous[(y * Self.width + x) * 3 + c])
+            + 0.5 * Double(neighbour[(y * Self.width + x + 2) * 3 + c])
+          error += abs(Double(warmStart[(y * Self.width + x) * 3 + c]) - expected)
+          count += 1
+        }
+      }
+    }
+    error /= Double(count)
+    #expect(error < 2, "the backward pass's start is off the blend by \(error) levels")
+    #expect(Self.differenceFromShifted(last, grey) > 10 * error, "a blend of equal images")
+    // The temporal loss looks at frame 2, the neighbour done just before in this pass.
+    #expect(second.result.losses.temporal > 0)
+  }
 }

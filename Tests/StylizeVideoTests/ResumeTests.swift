@@ -130,4 +130,36 @@ import Video
       arguments(output: "other", extra: ["--style-weight", "50", "--restart"]))
     #expect(restarted.status == 0, "restarted run failed: \(restarted.errors)")
   }
+
+  @Test func aMultiPassRunKilledInItsBackwardPassResumesToTheSameFrames() throws {
+    try #require(
+      FileManager.default.fileExists(atPath: VGG19.defaultWeightsPath()),
+      "VGG-19 weights missing: run `make weights`")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let twoPasses = ["--passes", "2", "--preview", "6", "--iterations", "10"]
+
+    let whole = try run(arguments(output: "whole", extra: twoPasses))
+    #expect(whole.status == 0, "uninterrupted run failed: \(whole.errors)")
+    #expect(whole.errors.contains("pass 2/2, frame 6/6"))
+    let reference = try frames("whole")
+    #expect(reference.count == 6)
+    let onePass = try run(arguments(output: "one", extra: ["--preview", "6", "--iterations", "10"]))
+    #expect(onePass.status == 0)
+    #expect(try frames("one") != reference, "the second pass changed nothing")
+
+    // kill -9 once the backward pass has saved two frames (frames 6 and 5).
+    let passTwo = folder.appendingPathComponent("killed-work/pass2").path
+    let killed = try run(arguments(output: "killed", extra: twoPasses)) { process in
+      let saved = ((try? FileManager.default.contentsOfDirectory(atPath: passTwo)) ?? [])
+        .filter { $0.hasSuffix(".png") && !$0.hasPrefix(".") }
+      guard saved.count >= 2 else { return false }
+      kill(process.processIdentifier, SIGKILL)
+      return true
+    }
+    #expect(killed.status != 0)
+    let resumed = try run(arguments(output: "killed", extra: twoPasses))
+    #expect(resumed.status == 0, "resumed run failed: \(resumed.errors)")
+    #expect(resumed.errors.contains("pass 2/2, frame 1/6 already done"))
+    #expect(try frames("killed") == reference, "a killed and resumed two-pass run differs")
+  }
 }

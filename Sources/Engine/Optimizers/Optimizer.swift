@@ -21,6 +21,9 @@ struct Termination: Sendable, Equatable {
   var relativeTolerance: Float = 1e-4
   /// The number of iterations the relative change is measured over.
   var interval: Int = 50
+  /// A loss this many times the best one so far counts as a diverged step, undone (see
+  /// `minimize`); `nil` allows any rise. For losses bounded away from 0, like style transfer's.
+  var divergenceFactor: Float?
 
   /// Creates a termination rule; the defaults are artistic-videos' (1e-4 over 50 iterations).
   init(maxIterations: Int, relativeTolerance: Float = 1e-4, interval: Int = 50) {
@@ -57,7 +60,9 @@ extension Optimizer {
   /// Iteration i evaluates the objective at the current x, reports `(i, loss)` through
   /// `onIteration` (i counts from 1), then steps. As in torch's `optim.lbfgs` and neural-style,
   /// the step after the last evaluation is taken too, so `x` ends one step past the reported loss.
-  /// The optimiser's state is reset first, so one value can serve several minimisations.
+  /// The optimiser's state is reset first, so one value can serve several minimisations. A loss
+  /// above `termination.divergenceFactor` times the best one so far sends `x` back to the best
+  /// point and resets the optimiser.
   mutating func minimize(
     _ x: inout [Float],
     termination: Termination,
@@ -70,6 +75,7 @@ extension Optimizer {
     guard termination.maxIterations > 0 else {
       return OptimizationResult(iterations: 0, loss: loss, reason: .iterationLimit)
     }
+    var best: (x: [Float], loss: Float)?
     for iteration in 1...termination.maxIterations {
       let evaluation = objective(x)
       loss = evaluation.loss
@@ -78,6 +84,15 @@ extension Optimizer {
       guard loss.isFinite else {
         return OptimizationResult(iterations: iteration, loss: loss, reason: .nonFiniteLoss)
       }
+      // Without a line search a step can overshoot far (curvature learnt from a tiny first
+      // step): back to the best point so far, with a fresh history and a short first step.
+      if let best, let factor = termination.divergenceFactor, loss > factor * best.loss {
+        x = best.x
+        loss = best.loss
+        reset()
+        continue
+      }
+      if loss < best?.loss ?? .infinity { best = (x, loss) }
       step(&x, gradient: evaluation.gradient)
       if let start = checkpoint, iteration - start.iteration >= termination.interval {
         let change = abs(start.loss - loss) / max(abs(start.loss), .leastNormalMagnitude)

@@ -142,8 +142,11 @@ public final class VideoStyleTransfer {
       // Warm start ("prevWarped"), closest first: each pixel starts from the nearest earlier
       // output that the flow brings in reliably, and from the content frame where none does (new
       // scene at the border, background uncovered by a moving object). Keeping the warped value
-      // there instead drags the moving object's colours along as a trail.
-      start = closestFirstBlend(warpedOutputs, weights: weights, fallback: original)
+      // there instead drags the moving object's colours along as a trail. The content is
+      // recoloured to the previous output's colours first, so that the few iterations of a
+      // later frame start those pixels in the painting's palette rather than the photo's.
+      let palette = history.last.map { original.matchingColorStatistics(of: $0.output) }
+      start = closestFirstBlend(warpedOutputs, weights: weights, fallback: palette ?? original)
     }
     let result = transfer.stylize(
       original, initial: start, temporal: targets, iterations: configuration.iterations,

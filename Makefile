@@ -23,7 +23,7 @@ samples: build
 	@bash scripts/make-samples.sh
 
 # A few minutes on 2 cores: the first second of the clip at 256 px. Drop --preview and --size
-# for the whole clip at the default 512 px (much longer).
+# for the whole clip at its own 384x216 (much longer).
 DEMO_OUT = samples/clip-stylized.mp4
 demo: weights samples
 	$(BIN) $(SAMPLE_CLIP) --style $(SAMPLE_STYLE) -o $(DEMO_OUT) --overwrite \

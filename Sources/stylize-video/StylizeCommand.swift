@@ -79,7 +79,7 @@ struct Stylize: ParsableCommand {
       let job = ImageJob(
         transfer: transfer, progress: progress, printEvery: options.printEvery,
         saveEvery: options.saveEvery, outputPath: outputPath, overwrite: overwrite)
-      summary = try job.stylizeImage(input, longSide: options.size)
+      summary = try job.stylizeImage(input, longSide: options.longSide(for: inputInfo))
     } else {
       installInterruptHandler()
       let video = VideoStyleTransfer(
@@ -95,7 +95,7 @@ struct Stylize: ParsableCommand {
         workFolder: try WorkFolder(
           path: videoOptions.workDir ?? defaultWorkFolder(for: outputPath),
           settingsJSON: try settingsJSON(), restart: videoOptions.restart),
-        longSide: options.size,
+        longSide: options.longSide(for: inputInfo),
         transcodeOptions: TranscodeOptions(
           read: ReadOptions(range: try frameRange()), frameLimit: preview, crf: crf, preset: preset,
           overwrite: overwrite),
@@ -166,13 +166,15 @@ struct Stylize: ParsableCommand {
       var iterations: Int
       var finalLosses: StyleTransfer.Losses?
       var meanLosses: StyleTransfer.Losses?
+      /// Per frame stylised by this run (in the last pass), in the order they were done.
+      var frameLosses: [StyleTransfer.Losses]
       var settings: StylizeOptions.Settings
       var warnings: [String]
     }
     let report = Report(
       input: input, output: output, frames: summary.frames, seconds: seconds,
       iterations: summary.iterations, finalLosses: summary.frameLosses.last,
-      meanLosses: summary.meanLosses, settings: options.settings,
+      meanLosses: summary.meanLosses, frameLosses: summary.frameLosses, settings: options.settings,
       warnings: summary.warnings)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -78,8 +78,8 @@ struct StylizeOptions: ParsableArguments {
   @Flag(help: "Recolour the style image to the content's colour distribution first.")
   var colorTransfer = false
 
-  @Option(help: "Long side of the processed image in pixels.")
-  var size = 512
+  @Option(help: "Long side of the processed image in pixels (default: 512, or the input's own when smaller).")
+  var size: Int?
 
   @Option(help: ArgumentHelp("The VGG-19 weights file (default: the cache; see README).", valueName: "path"))
   var weights: String?
@@ -129,7 +129,7 @@ struct StylizeOptions: ParsableArguments {
     guard historySize >= 1 else { throw ValidationError("--history-size must be at least 1.") }
     if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1.") }
     guard tolerance >= 0 else { throw ValidationError("--tolerance must be >= 0.") }
-    guard size >= 32 && size <= 8192 else {
+    if let size, !(32...8192).contains(size) {
       throw ValidationError("--size must be between 32 and 8192 pixels, got \(size).")
     }
     guard printEvery >= 1 else { throw ValidationError("--print-every must be at least 1.") }
@@ -200,7 +200,12 @@ struct StylizeOptions: ParsableArguments {
     var initialization: String?
     var seed: UInt64
     var preserveColors, colorTransfer: Bool
-    var size: Int
+    var size: Int?
+  }
+
+  /// The long side to process `input` at: `--size`, else 512 without enlarging a smaller input.
+  func longSide(for input: MediaInfo) -> Int {
+    size ?? min(512, max(32, input.displayWidth, input.displayHeight))
   }
 
   var settings: Settings {

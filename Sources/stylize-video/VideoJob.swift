@@ -229,33 +229,42 @@ func iterationText(_ state: StyleTransfer.Progress, clock: IterationClock, eta: 
 /// The folder of finished frames of one run, tied to its settings by a hash.
 struct WorkFolder {
   let path: String
+  /// Held while this run uses the folder: a second run of the same command is refused.
+  private let lock: FolderLock
 
   /// Opens (or creates) the folder for `settings`; an old folder made with other settings is
-  /// refused unless `restart`, which empties it.
+  /// refused unless `restart`, which empties it. A folder in use by another run is refused.
   init(path: String, settingsJSON: String, restart: Bool) throws {
     self.path = path
     let fileManager = FileManager.default
     let settingsPath = path + "/settings.json"
     let hash = fnv1a64Hex(settingsJSON)
-    if fileManager.fileExists(atPath: path) {
-      let old = try? String(contentsOfFile: settingsPath, encoding: .utf8)
-      let oldHash = old.flatMap { $0.split(separator: "\n").first.map(String.init) }
-      if oldHash != "hash " + hash {
-        guard restart else {
-          throw CommandError(
-            "Work folder '\(path)' holds frames made with other settings (or is not a work "
-              + "folder); pass --restart to discard them, or --work-dir to use another folder.")
-        }
-        try fileManager.removeItem(atPath: path)
+    do {
+      try fileManager.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch {
+      throw CommandError("Cannot create the work folder '\(path)': \(error.localizedDescription)")
+    }
+    lock = try FolderLock(claiming: path)
+    let old = try? String(contentsOfFile: settingsPath, encoding: .utf8)
+    let oldHash = old.flatMap { $0.split(separator: "\n").first.map(String.init) }
+    let isEmpty = (try? fileManager.contentsOfDirectory(atPath: path))?
+      .allSatisfy { $0 == FolderLock.fileName } ?? false
+    if oldHash != "hash " + hash && !isEmpty {
+      guard restart else {
+        throw CommandError(
+          "Work folder '\(path)' holds frames made with other settings (or is not a work "
+            + "folder); pass --restart to discard them, or --work-dir to use another folder.")
+      }
+      for name in try fileManager.contentsOfDirectory(atPath: path) where name != FolderLock.fileName {
+        try fileManager.removeItem(atPath: path + "/" + name)
       }
     }
-    if !fileManager.fileExists(atPath: path) {
+    if oldHash != "hash " + hash {
       do {
-        try fileManager.createDirectory(atPath: path, withIntermediateDirectories: true)
         try ("hash " + hash + "\n" + settingsJSON + "\n").write(
           toFile: settingsPath, atomically: true, encoding: .utf8)
       } catch {
-        throw CommandError("Cannot create the work folder '\(path)': \(error.localizedDescription)")
+        throw CommandError("Cannot write '\(settingsPath)': \(error.localizedDescription)")
       }
     }
   }
@@ -285,6 +294,34 @@ struct WorkFolder {
 
   /// Deletes the folder.
   func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// An exclusive `flock` on a folder's `.lock` file, held until this value is gone; the kernel
+/// releases it however the process ends (kill -9 included), so a stale lock cannot block a resume.
+final class FolderLock {
+  static let fileName = ".lock"
+  private let descriptor: Int32
+
+  /// Claims `folder`; throws when another process holds it.
+  init(claiming folder: String) throws {
+    let path = folder + "/" + Self.fileName
+    descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else {
+      throw CommandError("open failed for '\(path)': \(String(cString: strerror(errno)))")
+    }
+    guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+      let reason = errno
+      close(descriptor)
+      if reason == EWOULDBLOCK {
+        throw CommandError(
+          "Work folder '\(folder)' is in use by another run; wait for it to end, or pass "
+            + "--work-dir to use another folder.")
+      }
+      throw CommandError("flock failed for '\(path)': \(String(cString: strerror(reason)))")
+    }
+  }
+
+  deinit { close(descriptor) }
 }
 
 /// FNV-1a, 64 bits, as 16 hex digits: identifies a settings text (not a security hash).

@@ -6,7 +6,10 @@ enum ConvolutionKernel {
   case winograd(WinogradConvolution)
 
   /// Packs `weights`, (outC, inC, 3, 3), for the algorithm that suits the shape.
-  init(weights: [Float], outChannels: Int, inChannels: Int, winogradMinimumChannels: Int) {
+  init(
+    weights: [Float], outChannels: Int, inChannels: Int, winogradMinimumChannels: Int,
+    defaultStrategy: ConvolutionStrategy
+  ) {
     if min(inChannels, outChannels) >= winogradMinimumChannels {
       self = .winograd(
         WinogradConvolution(weights: weights, outChannels: outChannels, inChannels: inChannels))
@@ -14,7 +17,8 @@ enum ConvolutionKernel {
       self = .shifted(
         ShiftedConvolution(
           weights: weights, outChannels: outChannels, inChannels: inChannels,
-          strategy: ConvolutionLayer.strategy(depth: inChannels, outputs: outChannels)))
+          strategy: ConvolutionLayer.strategy(
+            depth: inChannels, outputs: outChannels, default: defaultStrategy)))
     }
   }
 
@@ -47,16 +51,17 @@ final class ConvolutionLayer {
   let weights: [Float]
   /// (outC).
   let bias: [Float]
-  /// `winogradMinimumChannels` when the layer was created.
+  /// `winogradMinimumChannels` and `defaultStrategy` when the layer was created.
   private let winogradMinimumChannels: Int
+  private let defaultStrategy: ConvolutionStrategy
   private(set) lazy var forwardKernel = ConvolutionKernel(
     weights: weights, outChannels: outChannels, inChannels: inChannels,
-    winogradMinimumChannels: winogradMinimumChannels)
+    winogradMinimumChannels: winogradMinimumChannels, defaultStrategy: defaultStrategy)
   private(set) lazy var backwardKernel = ConvolutionKernel(
     weights: ShiftedConvolution.adjointWeights(
       weights, outChannels: outChannels, inChannels: inChannels),
     outChannels: inChannels, inChannels: outChannels,
-    winogradMinimumChannels: winogradMinimumChannels)
+    winogradMinimumChannels: winogradMinimumChannels, defaultStrategy: defaultStrategy)
 
   init(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int) {
     precondition(bias.count == outChannels, "bias must be (outC)")
@@ -65,6 +70,7 @@ final class ConvolutionLayer {
     self.weights = weights
     self.bias = bias
     winogradMinimumChannels = Self.winogradMinimumChannels
+    defaultStrategy = Self.defaultStrategy
   }
 
   /// Whether both kernels are packed.
@@ -78,10 +84,12 @@ final class ConvolutionLayer {
   }
 
   /// The strategy for a product of depth `depth` (input channels) giving `outputs` channels.
-  static func strategy(depth: Int, outputs: Int) -> ConvolutionStrategy {
+  static func strategy(
+    depth: Int, outputs: Int, default: ConvolutionStrategy = defaultStrategy
+  ) -> ConvolutionStrategy {
     if outputs <= 8 { return .gather }
     if depth <= 8 { return .im2col }
-    return defaultStrategy
+    return `default`
   }
 
   /// The strategy for everything but the first layer (tunable for benchmarks).

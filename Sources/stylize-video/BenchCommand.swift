@@ -22,7 +22,7 @@ struct Bench: ParsableCommand {
   var only: BenchPart?
 
   @Option(help: "Comma-separated image sizes, WIDTHxHEIGHT.")
-  var sizes = "256x256,512x288,512x512"
+  var sizes = "256x256,512x288,512x512,1280x720"
 
   @Option(help: "Repeats per measurement; the best is reported.")
   var repeats = 5

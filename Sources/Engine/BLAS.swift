@@ -36,3 +36,7 @@ var blasThreadCount: Int {
   get { Int(openblas_get_num_threads()) }
   set { openblas_set_num_threads(Int32(newValue)) }
 }
+
+/// The thread count OpenBLAS started with (`OPENBLAS_NUM_THREADS` or the core count): what
+/// code that runs single-threaded products on each core restores afterwards.
+let configuredBLASThreadCount = Int(openblas_get_num_threads())

@@ -52,6 +52,10 @@ public enum Benchmark {
     public var layers: [LayerTiming]
     /// Best seconds for a whole forward + backward.
     public var iterationSeconds: Double
+    /// Best seconds of the reference network in the same rounds, if one was given.
+    public var referenceSeconds: Double?
+    /// The loss and gradient of both networks, if a reference was given.
+    public var agreement: LossAgreement?
     /// FLOPs of one iteration (forward + backward of every convolution up to relu5_1).
     public var iterationFlops: Double { layers.reduce(0) { $0 + 2 * $1.flops } }
     /// The sum of the sgemm times: what the iteration would take if only the products counted.
@@ -62,7 +66,12 @@ public enum Benchmark {
 
   /// Times `repeats` iterations of `network` at `height` x `width` and keeps the best of each
   /// measurement; then times the equivalent sgemm shapes, also best of `repeats`.
-  public static func run(network: VGG19, height: Int, width: Int, repeats: Int) -> Result {
+  ///
+  /// With a `reference` network (the same weights computed another way), its iterations take
+  /// turns with the network's and `LossAgreement` compares the two.
+  public static func run(
+    network: VGG19, reference: VGG19? = nil, height: Int, width: Int, repeats: Int
+  ) -> Result {
     precondition(repeats >= 1, "repeats must be at least 1")
     let image = Tensor(randomUniform: [3, height, width], in: -120...150, seed: 1)
     let deepest = iterationTaps.max() ?? .relu5_1
@@ -90,7 +99,18 @@ public enum Benchmark {
     var bestBackward = bestForward
     var bestGemm = [Double](repeating: .infinity, count: shapes.count)
     var bestIteration = Double.infinity
+    var bestReference = Double.infinity
+    if let reference {
+      _ = reference.forward(image, capturing: iterationTaps)
+      _ = reference.backward(gradients: gradients)
+    }
     for _ in 0..<repeats {
+      if let reference {
+        let start = LayerProfile.now()
+        _ = reference.forward(image, capturing: iterationTaps)
+        _ = reference.backward(gradients: gradients)
+        bestReference = min(bestReference, Double(LayerProfile.now() - start) * 1e-9)
+      }
       let profile = LayerProfile()
       network.profile = profile
       let start = LayerProfile.now()
@@ -117,7 +137,12 @@ public enum Benchmark {
           gemmForwardSeconds: bestGemm[2 * layer.depth],
           gemmBackwardSeconds: bestGemm[2 * layer.depth + 1]))
     }
-    return Result(height: height, width: width, layers: layers, iterationSeconds: bestIteration)
+    return Result(
+      height: height, width: width, layers: layers, iterationSeconds: bestIteration,
+      referenceSeconds: reference == nil ? nil : bestReference,
+      agreement: reference.map {
+        LossAgreement(network: network, reference: $0, height: height, width: width)
+      })
   }
 
   /// Times single sgemm calls of given shapes on buffers sized for the largest.
@@ -181,6 +206,20 @@ public enum Benchmark {
         + "\(Int((gflop / result.iterationSeconds).rounded())) GFLOP/s; sgemm on the same shapes "
         + "\(format3(result.gemmBoundSeconds)) s (\(Int((gflop / result.gemmBoundSeconds).rounded())) GFLOP/s); "
         + "ratio \(format2(result.iterationSeconds / result.gemmBoundSeconds))")
+    if let reference = result.referenceSeconds {
+      lines.append(
+        "reference (direct convolution) in the same rounds \(format3(reference)) s, "
+          + "\(Int((gflop / reference).rounded())) GFLOP/s: speed-up "
+          + "\(format2(reference / result.iterationSeconds))x")
+    }
+    if let a = result.agreement {
+      lines.append(
+        String(
+          format: "loss %.6g vs reference %.6g: relative difference %.2e; image gradient "
+            + "|difference| / |reference| %.2e (Euclidean), %.2e (largest element)",
+          a.loss, a.referenceLoss, a.lossRelativeDifference, a.gradientNormRelativeDifference,
+          a.gradientRelativeDifference))
+    }
     return lines.joined(separator: "\n")
   }
 
@@ -206,5 +245,100 @@ public enum Benchmark {
     }
     if let stripeBudget { ShiftedConvolution.defaultStripeBudget = max(1, stripeBudget) }
     return true
+  }
+
+  /// Whether networks created afterwards use Winograd's algorithm where it pays (the default),
+  /// or direct convolutions (shifted matrix products) everywhere, as a reference.
+  public static func useWinograd(_ enabled: Bool) {
+    ConvolutionLayer.winogradMinimumChannels = enabled ? 64 : Int.max
+  }
+}
+
+/// The Gatys loss (style at relu1_1 ... relu5_1, content at relu4_2) of one image under two
+/// networks, and their gradients with respect to the image: checks that a faster algorithm
+/// computes the same thing.
+public struct LossAgreement: Sendable {
+  public var loss: Double
+  public var referenceLoss: Double
+  /// |loss - referenceLoss| / |referenceLoss|.
+  public var lossRelativeDifference: Double
+  /// max |g - g_ref| / max |g_ref| over the image gradient.
+  public var gradientRelativeDifference: Double
+  /// |g - g_ref| / |g_ref| in the Euclidean norm.
+  public var gradientNormRelativeDifference: Double
+
+  /// Evaluates both networks on a smooth random image against the Gram matrices and relu4_2 of
+  /// another, in Double sums.
+  init(network: VGG19, reference: VGG19, height: Int, width: Int) {
+    let content = Self.smoothImage(height: height, width: width, seed: 31)
+    let style = Self.smoothImage(height: height, width: width, seed: 32)
+    let image = Self.smoothImage(height: height, width: width, seed: 33)
+    let taps = Benchmark.iterationTaps
+    func evaluate(_ vgg: VGG19) -> (Double, Tensor) {
+      let styleTaps = vgg.forward(style, capturing: taps)
+      let contentTaps = vgg.forward(content, capturing: [.relu4_2])
+      let current = vgg.forward(image, capturing: taps)
+      var total = 0.0
+      var gradients: [VGG19.Layer: Tensor] = [:]
+      for layer in taps {
+        guard let features = current[layer] else { continue }
+        var gradient = Tensor(shape: features.shape)
+        if layer == .relu4_2, let target = contentTaps[layer] {
+          total += Double(
+            ContentLoss(target: target, weight: 5).valueAndGradient(
+              features, accumulatingInto: &gradient))
+        } else if let target = styleTaps[layer] {
+          var loss = StyleLoss(styleFeatures: [target], weight: 100)
+          total += Double(loss.valueAndGradient(features, accumulatingInto: &gradient))
+        }
+        gradients[layer] = gradient
+      }
+      return (total, vgg.backward(gradients: gradients))
+    }
+    let (value, gradient) = evaluate(network)
+    let (referenceValue, referenceGradient) = evaluate(reference)
+    loss = value
+    referenceLoss = referenceValue
+    lossRelativeDifference = abs(value - referenceValue) / max(abs(referenceValue), 1e-30)
+    let scale = referenceGradient.scalars.reduce(Float(0)) { max($0, abs($1)) }
+    let difference = zip(gradient.scalars, referenceGradient.scalars).reduce(Float(0)) {
+      max($0, abs($1.0 - $1.1))
+    }
+    gradientRelativeDifference = Double(difference / max(scale, .leastNormalMagnitude))
+    let (squaredDifference, squaredNorm) = zip(gradient.scalars, referenceGradient.scalars).reduce(
+      (0.0, 0.0)
+    ) { sums, pair in
+      let d = Double(pair.0) - Double(pair.1)
+      return (sums.0 + d * d, sums.1 + Double(pair.1) * Double(pair.1))
+    }
+    gradientNormRelativeDifference = (squaredDifference / max(squaredNorm, 1e-300)).squareRoot()
+  }
+
+  /// A (3, H, W) image in VGG's range: random values blurred by repeated box filters, so that
+  /// the activations look more like a photo's than white noise's.
+  static func smoothImage(height: Int, width: Int, seed: UInt64) -> Tensor {
+    var image = Tensor(randomUniform: [3, height, width], in: -120...150, seed: seed)
+    for _ in 0..<3 {
+      var blurred = image
+      for c in 0..<3 {
+        for y in 0..<height {
+          for x in 0..<width {
+            var sum: Float = 0
+            var count: Float = 0
+            for dy in -2...2 {
+              for dx in -2...2 {
+                let (sy, sx) = (y + dy, x + dx)
+                guard sy >= 0, sy < height, sx >= 0, sx < width else { continue }
+                sum += image.scalars[(c * height + sy) * width + sx]
+                count += 1
+              }
+            }
+            blurred.scalars[(c * height + y) * width + x] = sum / count
+          }
+        }
+      }
+      image = blurred
+    }
+    return image
   }
 }

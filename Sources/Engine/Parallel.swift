@@ -9,9 +9,17 @@ let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 /// For memory-bound loops outside BLAS (im2col, pooling, warping). Never call it from inside
 /// another `parallelChunks` or while OpenBLAS runs on another thread: one level of parallelism.
 func parallelChunks(_ range: Range<Int>, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+  parallelChunks(range, minimumChunk: minimumChunk) { chunk, _ in body(chunk) }
+}
+
+/// `parallelChunks` that also passes each chunk's number, 0 ..< `coreCount`, so that a chunk
+/// can use its own slice of a shared scratch buffer.
+func parallelChunks(
+  _ range: Range<Int>, minimumChunk: Int = 1, _ body: (_ chunk: Range<Int>, _ worker: Int) -> Void
+) {
   let chunks = min(coreCount, max(1, range.count / max(1, minimumChunk)))
   if chunks <= 1 {
-    body(range)
+    body(range, 0)
     return
   }
   let size = (range.count + chunks - 1) / chunks
@@ -21,7 +29,7 @@ func parallelChunks(_ range: Range<Int>, minimumChunk: Int = 1, _ body: (Range<I
     DispatchQueue.concurrentPerform(iterations: chunks) { index in
       let start = range.lowerBound + index * size
       let end = min(range.upperBound, start + size)
-      if start < end { body(start..<end) }
+      if start < end { body(start..<end, index) }
     }
   }
 }

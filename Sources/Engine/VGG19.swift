@@ -84,7 +84,7 @@ public final class VGG19 {
         layer.convolutionName, outChannels: outChannels, inChannels: inChannels, path: path)
       parameters.append((weights, bias, outChannels, inChannels))
     }
-    let layers = Self.packed(parameters)
+    let layers = Self.layers(parameters)
     self.init(convolutions: layers, pooling: pooling)
   }
 
@@ -107,27 +107,31 @@ public final class VGG19 {
       let bias = (0..<outChannels).map { _ in Float.random(in: -0.1...0.1, using: &generator) }
       parameters.append((weights, bias, outChannels, inChannels))
     }
-    let layers = Self.packed(parameters)
+    let layers = Self.layers(parameters)
     self.init(convolutions: layers, pooling: pooling)
   }
 
-  /// Builds the layers (packing each kernel twice) on all cores.
-  private static func packed(
+  /// Builds the layers; their kernels are packed when a pass first reaches them.
+  private static func layers(
     _ parameters: [(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int)]
   )
     -> [ConvolutionLayer]
   {
-    var layers = [ConvolutionLayer?](repeating: nil, count: parameters.count)
-    layers.withUnsafeMutableBufferPointer { buffer in
-      nonisolated(unsafe) let target = buffer
-      // Deepest (largest) first, one layer per iteration: each writes its own slot.
-      DispatchQueue.concurrentPerform(iterations: parameters.count) { index in
-        let p = parameters[parameters.count - 1 - index]
-        target[parameters.count - 1 - index] = ConvolutionLayer(
-          weights: p.weights, bias: p.bias, outChannels: p.outChannels, inChannels: p.inChannels)
-      }
+    parameters.map {
+      ConvolutionLayer(
+        weights: $0.weights, bias: $0.bias, outChannels: $0.outChannels, inChannels: $0.inChannels)
     }
-    return layers.compactMap { $0 }
+  }
+
+  /// Packs the kernels of the layers up to `deepest` that are not yet packed, on all cores.
+  private func packKernels(through deepest: Layer) {
+    let pending = convolutions[0...deepest.depth].filter { !$0.isPacked }
+    guard !pending.isEmpty else { return }
+    nonisolated(unsafe) let layers = pending
+    // Deepest (largest) first, one layer per iteration.
+    DispatchQueue.concurrentPerform(iterations: layers.count) { index in
+      layers[layers.count - 1 - index].pack()
+    }
   }
 
   init(convolutions: [ConvolutionLayer], pooling: Pooling) {
@@ -169,6 +173,7 @@ public final class VGG19 {
       workspace = Workspace(height: height, width: width, channels: convolutions.map(\.outChannels))
     }
     guard let workspace else { return [:] }
+    packKernels(through: deepest)
     profile?.start()
     workspace.input.load(image)
     var captured: [Layer: Tensor] = [:]

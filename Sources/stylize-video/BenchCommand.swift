@@ -22,7 +22,7 @@ struct Bench: ParsableCommand {
   var only: BenchPart?
 
   @Option(help: "Comma-separated image sizes, WIDTHxHEIGHT.")
-  var sizes = "256x256,512x288,512x512"
+  var sizes = "256x256,512x288,512x512,1280x720"
 
   @Option(help: "Repeats per measurement; the best is reported.")
   var repeats = 5
@@ -33,12 +33,24 @@ struct Bench: ParsableCommand {
   @Flag(help: "Use random weights instead of the weights file (the timing is the same).")
   var randomWeights = false
 
+  @Flag(
+    help: """
+      Also time a reference network without Winograd convolutions in the same rounds, and \
+      compare the two networks' loss and image gradient.
+      """)
+  var reference = false
+
   @Option(help: ArgumentHelp("Convolution strategy for tuning.", visibility: .hidden))
   var strategy: String?
 
   @Option(
     help: ArgumentHelp("Scratch elements per convolution stripe, for tuning.", visibility: .hidden))
   var stripeBudget: Int?
+
+  @Flag(
+    help: ArgumentHelp(
+      "Compare the convolution algorithms per layer shape instead.", visibility: .hidden))
+  var compareKernels = false
 
   func parsedSizes() throws -> [(width: Int, height: Int)] {
     try sizes.split(separator: ",").map { item in
@@ -66,18 +78,31 @@ struct Bench: ParsableCommand {
 
   /// The network table for each size.
   private func runNetwork() throws {
+    if compareKernels {
+      for (width, height) in try parsedSizes() {
+        print(Benchmark.compareKernels(height: height, width: width, repeats: repeats))
+      }
+      return
+    }
     _ = Benchmark.configure(strategy: strategy, stripeBudget: stripeBudget)
     let start = Date()
-    let network =
+    let load = {
       randomWeights
-      ? VGG19(randomWeightsSeed: 1)
-      : try VGG19(weightsAt: weights ?? VGG19.defaultWeightsPath())
+        ? VGG19(randomWeightsSeed: 1)
+        : try VGG19(weightsAt: weights ?? VGG19.defaultWeightsPath())
+    }
+    Benchmark.useWinograd(false)
+    let referenceNetwork = reference ? try load() : nil
+    Benchmark.useWinograd(true)
+    let network = try load()
     print(
       String(
         format: "weights %@ in %.3f s", randomWeights ? "generated" : "read and verified",
         Date().timeIntervalSince(start)))
     for (width, height) in try parsedSizes() {
-      let result = Benchmark.run(network: network, height: height, width: width, repeats: repeats)
+      let result = Benchmark.run(
+        network: network, reference: referenceNetwork, height: height, width: width,
+        repeats: repeats)
       print(Benchmark.table(result))
       print()
     }

@@ -67,18 +67,22 @@ private func spreadInput(_ shape: [Int], seed: UInt64) -> Tensor {
 
   @Test(arguments: [PoolingLayer.Kind.max, .average])
   func poolingForwardMatchesTheDefinition(kind: PoolingLayer.Kind) {
-    // Odd: the last row and column are dropped.
-    let input = Tensor(randomUniform: [3, 7, 9], seed: 3)
-    let (output, _) = pool(kind, input)
-    #expect(output.shape == [3, 3, 4])
-    for c in 0..<3 {
-      for y in 0..<3 {
-        for x in 0..<4 {
-          let window = [(0, 0), (0, 1), (1, 0), (1, 1)].map {
-            input.scalars[(c * 7 + 2 * y + $0) * 9 + 2 * x + $1]
+    // Odd: the last row and column are dropped. 37 wide: two groups of eight windows (the
+    // vectorised loop) and a remainder.
+    for (c, h, w) in [(3, 7, 9), (2, 5, 37)] {
+      let input = Tensor(randomUniform: [c, h, w], seed: 3)
+      let (output, _) = pool(kind, input)
+      let (oh, ow) = (h / 2, w / 2)
+      #expect(output.shape == [c, oh, ow])
+      for c in 0..<c {
+        for y in 0..<oh {
+          for x in 0..<ow {
+            let window = [(0, 0), (0, 1), (1, 0), (1, 1)].map {
+              input.scalars[(c * h + 2 * y + $0) * w + 2 * x + $1]
+            }
+            let expected = kind == .max ? window.max() ?? 0 : window.reduce(0, +) / 4
+            #expect(abs(output.scalars[(c * oh + y) * ow + x] - expected) < 1e-6)
           }
-          let expected = kind == .max ? window.max() ?? 0 : window.reduce(0, +) / 4
-          #expect(abs(output.scalars[(c * 3 + y) * 4 + x] - expected) < 1e-6)
         }
       }
     }
@@ -86,20 +90,22 @@ private func spreadInput(_ shape: [Int], seed: UInt64) -> Tensor {
 
   @Test(arguments: [PoolingLayer.Kind.max, .average])
   func poolingBackwardMatchesFiniteDifferences(kind: PoolingLayer.Kind) {
-    let shape = [3, 7, 9]
-    let x = spreadInput(shape, seed: 4)
-    let r = Tensor(randomUniform: [3, 3, 4], seed: 5)
-    let analytic = pool(kind, x).backward(r)
-    let check = GradientCheck(input: x.scalars, analytic: analytic.scalars) { scalars in
-      dot(r.scalars, pool(kind, Tensor(shape: shape, scalars: scalars)).output.scalars)
-    }
-    print("gradient check LayersTests \(kind): \(check)")
-    #expect(check.maxAbsDifference < 1e-4, "\(kind): \(check)")
-    // The dropped last row and column get exactly zero.
-    for c in 0..<3 {
-      for y in 0..<7 {
-        for x in 0..<9 where y == 6 || x == 8 {
-          #expect(analytic.scalars[(c * 7 + y) * 9 + x] == 0)
+    for (c, h, w) in [(3, 7, 9), (2, 5, 37)] {  // 37: the vectorised loop and a remainder
+      let shape = [c, h, w]
+      let x = spreadInput(shape, seed: 4)
+      let r = Tensor(randomUniform: [c, h / 2, w / 2], seed: 5)
+      let analytic = pool(kind, x).backward(r)
+      let check = GradientCheck(input: x.scalars, analytic: analytic.scalars) { scalars in
+        dot(r.scalars, pool(kind, Tensor(shape: shape, scalars: scalars)).output.scalars)
+      }
+      print("gradient check LayersTests \(kind) \(shape): \(check)")
+      #expect(check.maxAbsDifference < 1e-4, "\(kind): \(check)")
+      // The dropped last row and column get exactly zero.
+      for c in 0..<c {
+        for y in 0..<h {
+          for x in 0..<w where y == h - 1 || x == w - 1 {
+            #expect(analytic.scalars[(c * h + y) * w + x] == 0)
+          }
         }
       }
     }

@@ -1,14 +1,67 @@
+/// How one direction (forward or input gradient) of a convolution layer is computed.
+enum ConvolutionKernel {
+  /// Matrix products over shifted views of the padded input (`ShiftedConvolution`).
+  case shifted(ShiftedConvolution)
+  /// Winograd's F(4x4, 3x3): 4x fewer multiplies, for layers wide enough to pay the transforms.
+  case winograd(WinogradConvolution)
+
+  /// Packs `weights`, (outC, inC, 3, 3), for the algorithm that suits the shape.
+  init(
+    weights: [Float], outChannels: Int, inChannels: Int, winogradMinimumChannels: Int,
+    defaultStrategy: ConvolutionStrategy
+  ) {
+    if min(inChannels, outChannels) >= winogradMinimumChannels {
+      self = .winograd(
+        WinogradConvolution(weights: weights, outChannels: outChannels, inChannels: inChannels))
+    } else {
+      self = .shifted(
+        ShiftedConvolution(
+          weights: weights, outChannels: outChannels, inChannels: inChannels,
+          strategy: ConvolutionLayer.strategy(
+            depth: inChannels, outputs: outChannels, default: defaultStrategy)))
+    }
+  }
+
+  /// Overwrites the interior of `output` with the convolution of `input`; with `bias`, applies
+  /// ReLU(x + bias) and zeroes the side borders (else they may hold garbage).
+  // input (inC, H+2, W+2) zero border; output (outC, H+2, W+2); bias (outC)
+  func apply(
+    _ input: PaddedPlanes, into output: PaddedPlanes, scratch: Scratch, bias: [Float]? = nil
+  ) {
+    switch self {
+    case .shifted(let kernel):
+      kernel.apply(input, into: output, scratch: scratch)
+      if let bias { biasReLUForward(output, bias: bias) }
+    case .winograd(let kernel):
+      kernel.apply(input, into: output, scratch: scratch, bias: bias)
+    }
+  }
+}
+
 /// One VGG convolution with its ReLU: the forward and input-gradient kernels, each packed for
-/// the strategy that suits its shape.
-struct ConvolutionLayer {
+/// the algorithm that suits its shape.
+///
+/// The kernels are packed on first use, so layers a network never reaches (relu5_2 ... relu5_4
+/// for the usual taps) cost only their weights: Winograd's transformed kernels take 4x the
+/// weights' memory per direction. Not thread-safe, like `VGG19`.
+final class ConvolutionLayer {
   let inChannels: Int
   let outChannels: Int
   /// (outC, inC, 3, 3), row-major.
   let weights: [Float]
   /// (outC).
   let bias: [Float]
-  let forwardKernel: ShiftedConvolution
-  let backwardKernel: ShiftedConvolution
+  /// `winogradMinimumChannels` and `defaultStrategy` when the layer was created.
+  private let winogradMinimumChannels: Int
+  private let defaultStrategy: ConvolutionStrategy
+  private(set) lazy var forwardKernel = ConvolutionKernel(
+    weights: weights, outChannels: outChannels, inChannels: inChannels,
+    winogradMinimumChannels: winogradMinimumChannels, defaultStrategy: defaultStrategy)
+  private(set) lazy var backwardKernel = ConvolutionKernel(
+    weights: ShiftedConvolution.adjointWeights(
+      weights, outChannels: outChannels, inChannels: inChannels),
+    outChannels: inChannels, inChannels: outChannels,
+    winogradMinimumChannels: winogradMinimumChannels, defaultStrategy: defaultStrategy)
 
   init(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int) {
     precondition(bias.count == outChannels, "bias must be (outC)")
@@ -16,21 +69,27 @@ struct ConvolutionLayer {
     self.outChannels = outChannels
     self.weights = weights
     self.bias = bias
-    forwardKernel = ShiftedConvolution(
-      weights: weights, outChannels: outChannels, inChannels: inChannels,
-      strategy: Self.strategy(depth: inChannels, outputs: outChannels))
-    backwardKernel = ShiftedConvolution(
-      weights: ShiftedConvolution.adjointWeights(
-        weights, outChannels: outChannels, inChannels: inChannels),
-      outChannels: inChannels, inChannels: outChannels,
-      strategy: Self.strategy(depth: outChannels, outputs: inChannels))
+    winogradMinimumChannels = Self.winogradMinimumChannels
+    defaultStrategy = Self.defaultStrategy
+  }
+
+  /// Whether both kernels are packed.
+  private(set) var isPacked = false
+
+  /// Packs both kernels now rather than on first use.
+  func pack() {
+    _ = forwardKernel
+    _ = backwardKernel
+    isPacked = true
   }
 
   /// The strategy for a product of depth `depth` (input channels) giving `outputs` channels.
-  static func strategy(depth: Int, outputs: Int) -> ConvolutionStrategy {
+  static func strategy(
+    depth: Int, outputs: Int, default: ConvolutionStrategy = defaultStrategy
+  ) -> ConvolutionStrategy {
     if outputs <= 8 { return .gather }
     if depth <= 8 { return .im2col }
-    return defaultStrategy
+    return `default`
   }
 
   /// The strategy for everything but the first layer (tunable for benchmarks).
@@ -41,11 +100,19 @@ struct ConvolutionLayer {
   /// the 64-channel layers (whose output, re-read by every product, is the largest).
   nonisolated(unsafe) static var defaultStrategy = ConvolutionStrategy.threeShifts
 
+  /// Convolutions with at least this many input and output channels use Winograd's F(4x4, 3x3)
+  /// (tunable for benchmarks; `Int.max` turns it off).
+  ///
+  /// Measured per layer with `stylize-video bench --compare-kernels` at 512x288 (AVX-512 sgemm):
+  /// Winograd took 0.55-0.75 of the shifted products' time on the 64-channel layers, 0.6-0.7 on
+  /// 128 and 256, 0.4 on 512; the first layer (3 channels in, and 3 out going back) is faster
+  /// shifted.
+  nonisolated(unsafe) static var winogradMinimumChannels = 64
+
   /// output = ReLU(convolution(input) + bias).
   // input (inC, H+2, W+2); output (outC, H+2, W+2); both zero-bordered
   func forward(_ input: PaddedPlanes, into output: PaddedPlanes, scratch: Scratch) {
-    forwardKernel.apply(input, into: output, scratch: scratch)
-    biasReLUForward(output, bias: bias)
+    forwardKernel.apply(input, into: output, scratch: scratch, bias: bias)
   }
 
   /// The gradient with respect to the input, given the gradient with respect to the ReLU's output

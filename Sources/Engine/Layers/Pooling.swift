@@ -31,7 +31,34 @@ struct PoolingLayer {
           let top = source + c * inPlane + 2 * y * inRow, bottom = top + inRow
           let out = target + c * outPlane + y * outRow
           let choice = choices + (c * height + y) * width
-          for x in 0..<width {
+          // Eight windows at a time: even and odd lanes of 16 inputs are their left and right.
+          var x = 0
+          while x + 8 <= width {
+            let t = UnsafeRawPointer(top + 2 * x).loadUnaligned(as: SIMD16<Float>.self)
+            let u = UnsafeRawPointer(bottom + 2 * x).loadUnaligned(as: SIMD16<Float>.self)
+            let (a, b, d, e) = (t.evenHalf, t.oddHalf, u.evenHalf, u.oddHalf)
+            switch kind {
+            case .average:
+              UnsafeMutableRawPointer(out + x).storeBytes(
+                of: 0.25 * ((a + b) + (d + e)), as: SIMD8<Float>.self)
+            case .max:
+              var best = a
+              var index = SIMD8<Int32>(repeating: 0)
+              func consider(_ candidate: SIMD8<Float>, _ position: Int32) {
+                let larger = candidate .> best  // strictly: the first maximum wins ties
+                best.replace(with: candidate, where: larger)
+                index.replace(with: position, where: larger)
+              }
+              consider(b, 1)
+              consider(d, 2)
+              consider(e, 3)
+              UnsafeMutableRawPointer(out + x).storeBytes(of: best, as: SIMD8<Float>.self)
+              UnsafeMutableRawPointer(choice + x).storeBytes(
+                of: SIMD8<UInt8>(truncatingIfNeeded: index), as: SIMD8<UInt8>.self)
+            }
+            x += 8
+          }
+          for x in x..<width {
             let (a, b, d, e) = (top[2 * x], top[2 * x + 1], bottom[2 * x], bottom[2 * x + 1])
             switch kind {
             case .average:
@@ -84,19 +111,20 @@ struct PoolingLayer {
             top[x] = 0
             bottom[x] = 0
           }
-          for x in 0..<width {
-            let (left, right) = (1 + 2 * x, 2 + 2 * x)
-            switch kind {
-            case .average:
+          switch kind {
+          case .average:
+            for x in 0..<width {
               let quarter = 0.25 * g[x]
-              top[left] = quarter; top[right] = quarter
-              bottom[left] = quarter; bottom[right] = quarter
-            case .max:
-              let index = choice[x]
-              top[left] = index == 0 ? g[x] : 0
-              top[right] = index == 1 ? g[x] : 0
-              bottom[left] = index == 2 ? g[x] : 0
-              bottom[right] = index == 3 ? g[x] : 0
+              top[1 + 2 * x] = quarter; top[2 + 2 * x] = quarter
+              bottom[1 + 2 * x] = quarter; bottom[2 + 2 * x] = quarter
+            }
+          case .max:
+            // Zero both rows, then put each gradient where its window's maximum was.
+            (top + 1).update(repeating: 0, count: 2 * width)
+            (bottom + 1).update(repeating: 0, count: 2 * width)
+            for x in 0..<width {
+              let index = Int(choice[x])
+              (index < 2 ? top : bottom)[1 + 2 * x + (index & 1)] = g[x]
             }
           }
         }

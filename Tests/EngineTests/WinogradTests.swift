@@ -1,0 +1,110 @@
+import Testing
+
+@testable import Engine
+
+/// Runs a Winograd convolution on a tensor through padded planes.
+func applyWinograd(
+  _ kernel: WinogradConvolution, _ input: Tensor, bias: [Float]? = nil,
+  blockBudget: Int = 1 << 19, minimumTilesPerCore: Int = 256
+) -> PaddedPlanes {
+  let (h, w) = (input.shape[1], input.shape[2])
+  let source = PaddedPlanes(channels: kernel.inChannels, height: h, width: w)
+  source.load(input)
+  let target = PaddedPlanes(channels: kernel.outChannels, height: h, width: w)
+  kernel.apply(source, into: target, scratch: Scratch(), bias: bias, blockBudget: blockBudget,
+    minimumTilesPerCore: minimumTilesPerCore)
+  return target
+}
+
+@Suite struct WinogradTests {
+  /// (C, O, H, W): a single pixel, sizes that are no multiple of either tile, one row, one column.
+  static let shapes = [(3, 5, 1, 1), (5, 3, 9, 7), (4, 6, 1, 5), (6, 4, 8, 1), (2, 9, 13, 11)]
+
+  /// The error bound, relative to the largest output: Float rounding in the transforms (entries
+  /// up to 8 in A^T and 5 in B^T) amplifies the sums' 1e-7 relative rounding by up to ~1e3;
+  /// measured: 3e-6 at 64 channels (below).
+  static let tolerance: Float = 1e-4
+
+  @Test
+  func matchesTheDirectConvolution() {
+    for (index, (c, o, h, w)) in Self.shapes.enumerated() {
+      let input = Tensor(randomUniform: [c, h, w], seed: UInt64(index))
+      let weights = Tensor(randomUniform: [o, c, 3, 3], seed: UInt64(100 + index)).scalars
+      let expected = directConvolution(input, weights: weights, outChannels: o).scalars
+      let scale = max(1, expected.map(abs).max() ?? 1)
+      let kernel = WinogradConvolution(weights: weights, outChannels: o, inChannels: c)
+      // One block on both cores; then per-core blocks of the smallest size, and of 5 tiles
+      // (which straddle tile rows).
+      let perTile = 36 * (c + o)
+      for (budget, split) in [(1 << 19, 256), (1, 1), (5 * perTile, 1)] {
+        let output = applyWinograd(
+          kernel, input, blockBudget: budget, minimumTilesPerCore: split)
+        let difference = maxAbsDifference(output.tensor().scalars, expected)
+        #expect(
+          difference < Self.tolerance * scale,
+          "\(c)->\(o) on \(h)x\(w), budget \(budget): max abs diff \(difference)")
+      }
+    }
+  }
+
+  /// With a bias, the output is ReLU(conv + bias) and the whole border stays zero.
+  @Test
+  func fusedBiasAndReLUKeepTheBorderZero() {
+    let (c, o, h, w) = (3, 5, 7, 9)
+    let input = Tensor(randomUniform: [c, h, w], seed: 1)
+    let weights = Tensor(randomUniform: [o, c, 3, 3], seed: 2).scalars
+    let bias: [Float] = [0.5, -0.5, 0.1, 0, -1]
+    let kernel = WinogradConvolution(weights: weights, outChannels: o, inChannels: c)
+    let target = applyWinograd(kernel, input, bias: bias, blockBudget: 1, minimumTilesPerCore: 1)
+    let expected = directConvolution(input, weights: weights, bias: bias, outChannels: o).scalars
+      .map { max(0, $0) }
+    #expect(maxAbsDifference(target.tensor().scalars, expected) < Self.tolerance * 10)
+    for c in 0..<o {
+      for y in 0..<(h + 2) {
+        for x in 0..<(w + 2) where y == 0 || y == h + 1 || x == 0 || x == w + 1 {
+          #expect(target.base[c * target.planeStride + y * (w + 2) + x] == 0)
+        }
+      }
+    }
+  }
+
+  /// The backward pass is the same kernel on the adjoint weights; compared with the adjoint of
+  /// the direct convolution by finite differences of loss = sum(r * conv(x)).
+  @Test
+  func adjointMatchesFiniteDifferences() {
+    let (c, o, h, w) = (3, 5, 7, 9)
+    let weights = Tensor(randomUniform: [o, c, 3, 3], seed: 3).scalars
+    let x = Tensor(randomUniform: [c, h, w], seed: 4)
+    let r = Tensor(randomUniform: [o, h, w], seed: 5)
+    let adjoint = WinogradConvolution(
+      weights: ShiftedConvolution.adjointWeights(weights, outChannels: o, inChannels: c),
+      outChannels: c, inChannels: o)
+    let analytic = applyWinograd(adjoint, r).tensor().scalars
+    let check = GradientCheck(input: x.scalars, analytic: analytic) { scalars in
+      dot(
+        r.scalars,
+        directConvolution(
+          Tensor(shape: x.shape, scalars: scalars), weights: weights, outChannels: o
+        ).scalars)
+    }
+    print("gradient check WinogradTests: \(check)")
+    #expect(check.maxAbsDifference < 1e-3, "\(check)")
+    #expect(check.maxRelativeDifference < 1e-3, "\(check)")
+  }
+
+  /// At VGG's width (64 channels, He-scaled weights, ReLU-like non-negative input) the relative
+  /// error stays far below the 1e-3 the losses are held to.
+  @Test
+  func errorAtVGGWidth() {
+    let (c, o, h, w) = (64, 64, 19, 23)
+    let input = Tensor(randomUniform: [c, h, w], in: 0...1, seed: 6)
+    let limit = (6 / Float(9 * c)).squareRoot()
+    let weights = Tensor(randomUniform: [o, c, 3, 3], in: -limit...limit, seed: 7).scalars
+    let expected = directConvolution(input, weights: weights, outChannels: o).scalars
+    let scale = expected.map(abs).max() ?? 1
+    let kernel = WinogradConvolution(weights: weights, outChannels: o, inChannels: c)
+    let difference = maxAbsDifference(applyWinograd(kernel, input).tensor().scalars, expected)
+    print("WinogradTests at 64 channels: max abs diff \(difference), scale \(scale)")
+    #expect(difference < Self.tolerance * scale)
+  }
+}

@@ -77,25 +77,25 @@ struct Stylize: ParsableCommand {
     let summary: RunSummary
     if inputInfo.kind == .image {
       let job = ImageJob(
-        transfer: transfer, progress: progress, printEvery: options.printEvery,
-        saveEvery: options.saveEvery, outputPath: outputPath, overwrite: overwrite)
-      summary = try job.stylizeImage(input, longSide: options.longSide(for: inputInfo))
+        transfer: transfer, progress: progress, printEvery: options.styleOptions.printEvery,
+        saveEvery: options.styleOptions.saveEvery, outputPath: outputPath, overwrite: overwrite)
+      summary = try job.stylizeImage(input, longSide: options.styleOptions.longSide(for: inputInfo))
     } else {
       installInterruptHandler()
       let video = VideoStyleTransfer(
         transfer: transfer,
-        configuration: try videoOptions.configuration(iterations: options.iterations))
+        configuration: try videoOptions.configuration(iterations: options.styleOptions.iterations))
       if videoOptions.flowDir != nil {
         let videoOptions = videoOptions
         video.flowSource = { try videoOptions.flowFile(from: $0, to: $1) }
       }
       let job = VideoJob(
-        video: video, progress: progress, printEvery: options.printEvery, input: input,
+        video: video, progress: progress, printEvery: options.styleOptions.printEvery, input: input,
         info: inputInfo, outputPath: outputPath,
         workFolder: try WorkFolder(
           path: videoOptions.workDir ?? defaultWorkFolder(for: outputPath),
           settingsJSON: try settingsJSON(), restart: videoOptions.restart),
-        longSide: options.longSide(for: inputInfo),
+        longSide: options.styleOptions.longSide(for: inputInfo),
         transcodeOptions: TranscodeOptions(
           read: ReadOptions(range: try frameRange()), frameLimit: preview, crf: crf, preset: preset,
           overwrite: overwrite),
@@ -147,7 +147,8 @@ struct Stylize: ParsableCommand {
       input: url.path, inputBytes: (attributes?[.size] as? Int) ?? 0,
       inputModified: (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0,
       settings: options.settings,
-      video: String(describing: try videoOptions.configuration(iterations: options.iterations)),
+      video: String(
+        describing: try videoOptions.configuration(iterations: options.styleOptions.iterations)),
       temporalWeight: videoOptions.temporalWeight,
       start: try frameRange().start.map { String(describing: $0) })
     let encoder = JSONEncoder()

@@ -136,14 +136,18 @@ public final class StyleTransfer {
 
   /// The settings.
   public let configuration: Configuration
-  private let network: VGG19
-  private let styles: [Image]
+  let network: VGG19
+  let styles: [Image]
   /// Style losses per content size ("WxH"): a coarse-to-fine run uses two sizes per frame.
   private var styleLossesBySize: [String: [VGG19.Layer: StyleLoss]] = [:]
 
-  /// Prepares style transfer towards `styles` (at least one) with `network`'s features.
+  /// Prepares style transfer towards `styles` with `network`'s features.
+  ///
+  /// `styles` may be empty only when the configuration has no style layers: then `stylize`
+  /// reconstructs the content from its raw activations alone (Mahendran & Vedaldi 2015).
   public init(network: VGG19, styles: [Image], configuration: Configuration) {
-    precondition(!styles.isEmpty, "style transfer needs a style image")
+    precondition(
+      !styles.isEmpty || configuration.styleLayers.isEmpty, "style transfer needs a style image")
     precondition(network.pooling == configuration.pooling, "the network's pooling must match")
     self.network = network
     self.styles = styles

@@ -1,3 +1,5 @@
+import Foundation
+
 // What the two losses of Gatys et al. compare at one layer, as numbers and pictures: the raw
 // activations F (content: what is where) and the Gram matrix G = F F^T / (C*N) (style: which
 // features occur together, summed over all positions).
@@ -70,9 +72,10 @@ public struct FeatureCorrelations: Sendable {
 
   /// The Gram matrix as a heat map, about `side` px square: channels in the order of
   /// `channelsByStrength` (so the strong pairs gather top left), each entry a square of
-  /// side / C px (at least 1), coloured by sqrt(G_ij / max G) on a viridis-like scale (dark
-  /// purple 0, yellow the largest); the square root keeps the weaker pairs visible.
-  public func gramPicture(side: Int = 512) -> Image {
+  /// side / C px (at least 1), on a viridis-like scale over `decades` powers of ten: yellow is
+  /// the largest entry, dark purple 10^-decades of it or less. A few entries dwarf the rest, so
+  /// a linear (or square-root) scale would show one bright corner and little else.
+  public func gramPicture(side: Int = 512, decades: Float = 3) -> Image {
     let order = channelsByStrength
     let cell = max(1, side / channels)
     let size = channels * cell
@@ -82,7 +85,7 @@ public struct FeatureCorrelations: Sendable {
     for row in 0..<channels {
       for column in 0..<channels {
         let value = gram.scalars[order[row] * channels + order[column]]
-        let color = viridis((max(value, 0) / largest).squareRoot())
+        let color = viridis(1 + log10(max(value, 0) / largest) / decades)
         for y in (row * cell)..<((row + 1) * cell) {
           for x in (column * cell)..<((column + 1) * cell) {
             scalars[y * size + x] = color.red

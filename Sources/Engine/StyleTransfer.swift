@@ -67,6 +67,11 @@ public final class StyleTransfer {
     public var toleranceInterval = 50
     /// The starting image.
     public var initialization: Initialization = .random
+    /// Half-width of the uniform noise a `.random` start draws around the mean pixel, on the
+    /// 0-255 scale. 20 keeps a stylisation's first steps gentle; texture synthesis wants the full
+    /// range (about 128): from faint noise a single shallow layer's Gram loss sits near a saddle
+    /// (every step has negative curvature) and L-BFGS hardly moves.
+    public var noiseAmplitude: Float = 20
     /// The seed of every random choice, so that runs are reproducible.
     public var seed: UInt64 = 0
 
@@ -297,7 +302,9 @@ public final class StyleTransfer {
       return content.preprocessed()
     case .random:
       // Noise around the mean pixel: preprocessed values near 0.
-      return Tensor(randomUniform: [3, height, width], in: -20...20, seed: configuration.seed)
+      let amplitude = configuration.noiseAmplitude
+      return Tensor(
+        randomUniform: [3, height, width], in: -amplitude...amplitude, seed: configuration.seed)
     case .image(let image):
       let resized =
         image.width == width && image.height == height

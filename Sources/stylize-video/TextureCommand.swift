@@ -8,7 +8,8 @@ struct Texture: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Synthesise a texture from a style image alone (no content).",
     discussion: """
-      Texture synthesis (Gatys, Ecker & Bethge 2015): the pixels start as noise (--seed) and are \
+      Texture synthesis (Gatys, Ecker & Bethge 2015): the pixels start as noise (--seed, \
+      --init-noise) and are \
       changed until their Gram matrices at --style-layers match the style image's; the loss is \
       the main command's style loss plus the total variation, with no content term. The result \
       is what stylising adds to a picture, seen on its own and without a video: a quick way to \
@@ -31,6 +32,11 @@ struct Texture: ParsableCommand {
     valueName: "path"))
   var output: String?
 
+  @Option(help: ArgumentHelp(
+    "Half-width of the starting noise around the mean pixel (0-255 scale; full range by default).",
+    valueName: "amplitude"))
+  var initNoise: Float = 128
+
   @Flag(help: "Replace an existing output.")
   var overwrite = false
 
@@ -38,6 +44,7 @@ struct Texture: ParsableCommand {
   var quiet = false
 
   func validate() throws {
+    try validateNoise(initNoise)
     if let output,
       !["png", "jpg", "jpeg"].contains(URL(fileURLWithPath: output).pathExtension.lowercased())
     {
@@ -60,7 +67,9 @@ struct Texture: ParsableCommand {
       throw CommandError("Output '\(outputPath)' exists; pass --overwrite to replace it.")
     }
     try checkWritableFolder(of: outputPath)
-    let transfer = try options.makeStyleTransfer(try options.engineConfiguration())
+    var configuration = try options.engineConfiguration()
+    configuration.noiseAmplitude = initNoise
+    let transfer = try options.makeStyleTransfer(configuration)
     let style = try MediaInfo.probe(options.style[0])
     let longSide = options.longSide(for: style)
     let scale = Double(longSide) / Double(max(style.displayWidth, style.displayHeight))
@@ -78,5 +87,12 @@ struct Texture: ParsableCommand {
     progress.log(
       "Wrote \(outputPath) (\(losses), \(summary.iterations) iterations, "
         + "\(formatDuration(Date().timeIntervalSince(started))))")
+  }
+}
+
+/// --init-noise must be a finite amplitude in 0...255.
+func validateNoise(_ amplitude: Float) throws {
+  guard amplitude >= 0 && amplitude <= 255 else {
+    throw ValidationError("--init-noise must be between 0 and 255, got \(amplitude).")
   }
 }

@@ -231,20 +231,20 @@ import Testing
     #expect(abs(distance.activations - 1) < 1e-6 && abs(distance.gram - 3) < 1e-5)
   }
 
-  @Test func gramPictureIsSortedAndColouredBySquareRoot() {
-    let picture = Self.handMade.gramPicture(side: 6)
+  @Test func gramPictureIsSortedAndColouredOnALogScale() {
+    let picture = Self.handMade.gramPicture(side: 6, decades: 2)
     #expect(picture.width == 6 && picture.height == 6)
     func color(_ x: Int, _ y: Int) -> [Float] {
       (0..<3).map { picture.pixels.scalars[($0 * 6 + y) * 6 + x] }
     }
     // Top left: channel 1 with itself, the largest entry (a Gram matrix's largest is diagonal).
     #expect(color(0, 0) == [253, 231, 37] && color(1, 1) == [253, 231, 37])
-    // Bottom right: channel 0 with itself, sqrt((1/12) / (18/12)) of the way along the scale.
-    let expected = viridis((1 / Float(18)).squareRoot())
-    #expect(maxAbsDifference(color(5, 5), [expected.red, expected.green, expected.blue]) < 1e-3)
-    // Row 0, column 1: channels 1 and 2, sqrt(12/18).
-    let pair = viridis((12 / Float(18)).squareRoot())
-    #expect(maxAbsDifference(color(2, 0), [pair.red, pair.green, pair.blue]) < 1e-3)
+    // Bottom right: channel 0 with itself, 1/18 of the largest: 1 + log10(1/18) / 2 = 0.372.
+    let expected = viridis(0.372_36)
+    #expect(maxAbsDifference(color(5, 5), [expected.red, expected.green, expected.blue]) < 1e-2)
+    // Row 0, column 1: channels 1 and 2, 12/18 of the largest: 0.911.
+    let pair = viridis(0.911_96)
+    #expect(maxAbsDifference(color(2, 0), [pair.red, pair.green, pair.blue]) < 1e-2)
   }
 
   @Test func coactivationPictureLightsUpWhereBothChannelsFire() {

@@ -67,10 +67,7 @@ struct Stylize: ParsableCommand {
     let progress = ProgressReporter(quiet: quiet)
     let inputInfo = try MediaInfo.probe(input)
     let outputPath = output ?? defaultOutputPath(for: input, kind: inputInfo.kind)
-    if !overwrite && FileManager.default.fileExists(atPath: outputPath) {
-      throw CommandError("Output '\(outputPath)' exists; pass --overwrite to replace it.")
-    }
-    try checkWritableFolder(of: outputPath)
+    try checkOutput(outputPath, overwrite: overwrite)
     let transfer = try options.makeStyleTransfer(
       temporalWeight: videoOptions.temporalWeight, forVideo: inputInfo.kind != .image)
 
@@ -207,6 +204,22 @@ func parsePosition(_ text: String, option: String, isEnd: Bool) throws -> FrameR
     seconds = seconds * 60 + value
   }
   return .seconds(seconds)
+}
+
+/// Fails early, before minutes of work, when `output` exists (unless `overwrite`) or its folder
+/// cannot take new files.
+func checkOutput(_ output: String, overwrite: Bool) throws {
+  if !overwrite && FileManager.default.fileExists(atPath: output) {
+    throw CommandError("Output '\(output)' exists; pass --overwrite to replace it.")
+  }
+  try checkWritableFolder(of: output)
+}
+
+/// `<stem of input><suffix>` in the input's folder, e.g. `painting-texture.png`.
+func pathBeside(_ input: String, suffix: String) -> String {
+  let url = URL(fileURLWithPath: input)
+  return url.deletingLastPathComponent()
+    .appendingPathComponent(url.deletingPathExtension().lastPathComponent + suffix).path
 }
 
 /// Fails early, before minutes of work, when the output's folder cannot take new files.

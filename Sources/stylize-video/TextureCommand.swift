@@ -53,20 +53,12 @@ struct Texture: ParsableCommand {
   }
 
   /// The output path: `--output`, else `<style stem>-texture.png` beside the first style image.
-  var outputPath: String {
-    if let output { return output }
-    let style = URL(fileURLWithPath: options.style[0])
-    return style.deletingLastPathComponent()
-      .appendingPathComponent(style.deletingPathExtension().lastPathComponent + "-texture.png").path
-  }
+  var outputPath: String { output ?? pathBeside(options.style[0], suffix: "-texture.png") }
 
   func run() throws {
     let started = Date()
     let outputPath = outputPath
-    if !overwrite && FileManager.default.fileExists(atPath: outputPath) {
-      throw CommandError("Output '\(outputPath)' exists; pass --overwrite to replace it.")
-    }
-    try checkWritableFolder(of: outputPath)
+    try checkOutput(outputPath, overwrite: overwrite)
     var configuration = try options.engineConfiguration()
     configuration.noiseAmplitude = initNoise
     let transfer = try options.makeStyleTransfer(configuration)

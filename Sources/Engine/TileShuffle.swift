@@ -24,7 +24,8 @@ extension Image {
         for y in 0..<tile {
           let target = (c * height + targetY + y) * width + targetX
           let from = (c * height + sourceY + y) * width + sourceX
-          scalars.replaceSubrange(target..<(target + tile), with: pixels.scalars[from..<(from + tile)])
+          scalars.replaceSubrange(
+            target..<(target + tile), with: pixels.scalars[from..<(from + tile)])
         }
       }
     }

@@ -15,7 +15,7 @@ struct StylizeVideo: ParsableCommand {
       All options of the main command: stylize-video help stylize
       """,
     subcommands: [
-      Stylize.self, Texture.self, Probe.self, Bench.self, FlowCommand.self, Metrics.self,
+      Stylize.self, Texture.self, Explain.self, Probe.self, Bench.self, FlowCommand.self, Metrics.self,
     ],
     defaultSubcommand: Stylize.self)
 }

@@ -22,7 +22,8 @@ import Testing
       for x in 0..<width {
         var value: [Float] = [110, 120, 100]
         for wave in waves {
-          let t = (Float(x) * cos(wave.angle) + Float(y) * sin(wave.angle)) / wave.period + wave.phase
+          let t =
+            (Float(x) * cos(wave.angle) + Float(y) * sin(wave.angle)) / wave.period + wave.phase
           value[wave.channel] += 45 * sin(t) * sin(t * 0.37 + Float(x + 2 * y) / 97)
         }
         rgb += value.map { UInt8(min(max($0, 0), 255)) }
@@ -58,8 +59,9 @@ import Testing
   }
 
   /// |a - b| / |b| in Double, with the Gram matrix written out as loops (not the engine's gemm).
-  static func naiveRelativeDistances(_ a: Tensor, _ b: Tensor) -> (activations: Double, gram: Double)
-  {
+  static func naiveRelativeDistances(_ a: Tensor, _ b: Tensor) -> (
+    activations: Double, gram: Double
+  ) {
     func gram(_ f: Tensor) -> [Double] {
       let (c, n) = (f.shape[0], f.shape[1] * f.shape[2])
       var g = [Double](repeating: 0, count: c * c)
@@ -104,7 +106,8 @@ import Testing
       losses.append(state.losses)
       if start == nil { start = state.currentImage() }
     }
-    let first = try #require(losses.first).style, last = try #require(losses.last).style
+    let first = try #require(losses.first).style
+    let last = try #require(losses.last).style
     #expect(first / last > 20, "style loss fell only from \(first) to \(last)")
     #expect(losses.allSatisfy { $0.content == 0 })
     // The same fall measured outside the loss: Gram distances to the style, noise vs texture.
@@ -138,7 +141,8 @@ import Testing
     let reconstruction = StyleTransfer(network: network, styles: [], configuration: configuration)
       .stylize(picture).image
     let original = Self.sideContrast(picture)
-    let kept = Self.sideContrast(reconstruction), mixed = Self.sideContrast(texture)
+    let kept = Self.sideContrast(reconstruction)
+    let mixed = Self.sideContrast(texture)
     // Red left and blue right: the reconstruction keeps it, the texture scatters both colours.
     #expect(kept > 0.8 * original, "reconstruction: \(kept) of \(original)")
     #expect(abs(mixed) < 0.25 * original, "texture: \(mixed) of \(original)")
@@ -167,7 +171,8 @@ import Testing
     #expect(abs(Double(distance.activations) - reference.activations) < 1e-4)
     #expect(reference.gram < 0.2, "Gram matrix changed by \(reference.gram)")
     #expect(reference.activations > 0.6, "activations changed by only \(reference.activations)")
-    // For scale: another picture of the same kind (other waves) differs far more in its Gram matrix.
+    // For scale: another picture of the same kind (other waves) differs far more in its Gram
+    // matrix.
     let otherGram = Self.naiveRelativeDistances(other.activations, original.activations).gram
     #expect(reference.gram < 0.5 * otherGram, "shuffled \(reference.gram), other \(otherGram)")
     print(
@@ -179,7 +184,8 @@ import Testing
     // 10x7 px, tiles 3: a 3x2 grid of whole tiles, a 1 px column and row left over.
     let (width, height, tile) = (10, 7, 3)
     let picture = Image(
-      pixels: Tensor(shape: [3, height, width], scalars: (0..<(3 * width * height)).map(Float.init)))
+      pixels: Tensor(
+        shape: [3, height, width], scalars: (0..<(3 * width * height)).map(Float.init)))
     let shuffled = picture.shufflingTiles(tile, seed: 5)
     #expect(shuffled == picture.shufflingTiles(tile, seed: 5))
     func tileValues(_ image: Image, _ column: Int, _ row: Int) -> [Float] {
@@ -220,7 +226,9 @@ import Testing
 
   @Test func channelOrderStrongestPairAndDistancesOfAHandMadeGramMatrix() {
     let features = Self.handMade
-    #expect(maxAbsDifference(features.gram.scalars, [1, 3, 2, 3, 18, 12, 2, 12, 12].map { $0 / 12 }) < 1e-6)
+    #expect(
+      maxAbsDifference(features.gram.scalars, [1, 3, 2, 3, 18, 12, 2, 12, 12].map { $0 / 12 })
+        < 1e-6)
     #expect(features.channelsByStrength == [1, 2, 0])
     #expect(features.strongestPair == (1, 2))
     let scaled = FeatureCorrelations(

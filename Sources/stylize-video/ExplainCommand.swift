@@ -23,7 +23,7 @@ struct Explain: ParsableCommand {
       reconstructions show the style image's own layout next to its textures.
 
       Every picture is an optimisation from noise at --size (textures: --iterations L-BFGS \
-      steps; reconstructions: half as many), 16 of them (17 with --content): a few minutes on \
+      steps; reconstructions: half as many), 16 of them (17 with --content): 5-10 minutes on \
       2 cores at the defaults. The folder is written under a temporary name and renamed when complete.
 
       Example:

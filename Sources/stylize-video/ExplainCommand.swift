@@ -9,16 +9,16 @@ struct Explain: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Write a report (HTML + PNGs) that shows why Gram matrices capture style.",
     discussion: """
-      The report folder holds index.html (one self-contained page, readable offline) and the \
-      PNGs it shows:
-        texture-relu1_1.png ... texture-relu5_1.png      textures from one layer's Gram matrix
-        texture-relu1_1-to-relu2_1.png ... -to-relu5_1   textures from growing sets of layers
-        reconstruction-relu1_1.png ... relu5_1.png       the content rebuilt from raw activations
-        style-shuffled.png, texture-shuffled.png,        the style with its tiles shuffled: the
-        reconstruction-shuffled-relu3_1.png              same texture, another reconstruction
-        gram-relu1_1.png ... gram-relu5_1.png            the style's Gram matrices as heat maps
-        coactivation-relu1_1.png ...                     where each layer's strongest pair fires
-        style.png (and content.png)                      the inputs at the size used
+      The report folder holds index.html (one self-contained page, readable \
+      offline) and the PNGs it shows:
+        texture-relu1_1.png ... texture-relu5_1.png    one layer's Gram matrix each
+        texture-relu1_1-to-relu2_1.png ... -relu5_1    growing sets of layers
+        reconstruction-relu1_1.png ... -relu5_1.png    raw activations of the content
+        style-shuffled.png, texture-shuffled.png,      the style's tiles shuffled:
+        reconstruction-shuffled-relu3_1.png            same texture, other layout
+        gram-relu1_1.png ... gram-relu5_1.png          the style's Gram matrices
+        coactivation-relu1_1.png ... -relu5_1.png      where the strongest pair fires
+        style.png (and content.png)                    the inputs at the size used
       Without --content the style image is also the content, so every figure is kept and the \
       reconstructions show the style image's own layout next to its textures.
 

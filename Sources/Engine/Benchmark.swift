@@ -129,10 +129,10 @@ public enum Benchmark {
     var layers: [LayerTiming] = []
     for layer in VGG19.Layer.allCases[0...deepest.depth] {
       let (h, w) = VGG19.outputSize(of: layer, height: height, width: width)
-      let (inC, outC) = (network.convolutions[layer.depth].inChannels, network.channels(at: layer))
       layers.append(
         LayerTiming(
-          layer: layer, shape: [outC, h, w], flops: 2 * Double(h * w * inC * outC * 9),
+          layer: layer, shape: [network.channels(at: layer), h, w],
+          flops: network.flops(of: layer, height: height, width: width),
           forwardSeconds: bestForward[layer.depth], backwardSeconds: bestBackward[layer.depth],
           gemmForwardSeconds: bestGemm[2 * layer.depth],
           gemmBackwardSeconds: bestGemm[2 * layer.depth + 1]))

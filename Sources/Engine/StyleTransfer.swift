@@ -67,6 +67,11 @@ public final class StyleTransfer {
     public var toleranceInterval = 50
     /// The starting image.
     public var initialization: Initialization = .random
+    /// Half-width of the uniform noise a `.random` start draws around the mean pixel, on the
+    /// 0-255 scale. 20 keeps a stylisation's first steps gentle; texture synthesis wants the full
+    /// range (about 128): from faint noise a single shallow layer's Gram loss sits near a saddle
+    /// (every step has negative curvature) and L-BFGS hardly moves.
+    public var noiseAmplitude: Float = 20
     /// The seed of every random choice, so that runs are reproducible.
     public var seed: UInt64 = 0
 
@@ -136,14 +141,18 @@ public final class StyleTransfer {
 
   /// The settings.
   public let configuration: Configuration
-  private let network: VGG19
-  private let styles: [Image]
+  let network: VGG19
+  let styles: [Image]
   /// Style losses per content size ("WxH"): a coarse-to-fine run uses two sizes per frame.
   private var styleLossesBySize: [String: [VGG19.Layer: StyleLoss]] = [:]
 
-  /// Prepares style transfer towards `styles` (at least one) with `network`'s features.
+  /// Prepares style transfer towards `styles` with `network`'s features.
+  ///
+  /// `styles` may be empty only when the configuration has no style layers: then `stylize`
+  /// reconstructs the content from its raw activations alone (Mahendran & Vedaldi 2015).
   public init(network: VGG19, styles: [Image], configuration: Configuration) {
-    precondition(!styles.isEmpty, "style transfer needs a style image")
+    precondition(
+      !styles.isEmpty || configuration.styleLayers.isEmpty, "style transfer needs a style image")
     precondition(network.pooling == configuration.pooling, "the network's pooling must match")
     self.network = network
     self.styles = styles
@@ -293,7 +302,9 @@ public final class StyleTransfer {
       return content.preprocessed()
     case .random:
       // Noise around the mean pixel: preprocessed values near 0.
-      return Tensor(randomUniform: [3, height, width], in: -20...20, seed: configuration.seed)
+      let amplitude = configuration.noiseAmplitude
+      return Tensor(
+        randomUniform: [3, height, width], in: -amplitude...amplitude, seed: configuration.seed)
     case .image(let image):
       let resized =
         image.width == width && image.height == height

@@ -23,6 +23,18 @@ public final class VGG19 {
     /// The block, 1...5; each block ends with a pooling that halves the size.
     public var block: Int { Self.blockOfDepth[depth] }
 
+    /// Input pixels per activation step: 2^(block - 1), 16 at relu5_1.
+    public var stride: Int { 1 << (block - 1) }
+    /// The side of the square of input pixels one activation sees (3 at relu1_1, 156 at relu5_1).
+    public var receptiveField: Int {
+      var (side, step) = (1, 1)
+      for layer in Self.allCases[0...depth] {
+        if layer.followsPooling { (side, step) = (side + step, 2 * step) }  // 2x2, stride 2
+        side += 2 * step  // 3x3, stride 1
+      }
+      return side
+    }
+
     public static func < (lhs: Layer, rhs: Layer) -> Bool { lhs.depth < rhs.depth }
 
     static let blockOfDepth = [1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5]
@@ -149,6 +161,20 @@ public final class VGG19 {
 
   /// The number of channels of `layer`'s activations.
   public func channels(at layer: Layer) -> Int { convolutions[layer.depth].outChannels }
+
+  /// Floating-point operations of `layer`'s convolution on a `height` x `width` input image,
+  /// counted as a direct convolution: 2 * H' * W' * inC * outC * 9. Its backward pass costs the same.
+  func flops(of layer: Layer, height: Int, width: Int) -> Double {
+    let (h, w) = Self.outputSize(of: layer, height: height, width: width)
+    let convolution = convolutions[layer.depth]
+    return 2 * Double(h * w * convolution.inChannels * convolution.outChannels * 9)
+  }
+
+  /// Floating-point operations of one optimisation step that reaches `deepest`: the forward and
+  /// the backward pass through every convolution up to it (for estimating run times).
+  public func iterationFlops(through deepest: Layer, height: Int, width: Int) -> Double {
+    Layer.allCases[0...deepest.depth].reduce(0) { $0 + 2 * flops(of: $1, height: height, width: width) }
+  }
 
   /// The (height, width) of `layer`'s activations for an input of `height` x `width`.
   public static func outputSize(of layer: Layer, height: Int, width: Int) -> (

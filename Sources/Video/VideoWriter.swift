@@ -160,3 +160,22 @@ public func writeImage(_ frame: VideoFrame, to path: String, overwrite: Bool = f
     throw error
   }
 }
+
+/// Fills a new folder atomically: `fill` writes into a hidden temporary folder beside `path`,
+/// which is renamed to `path` once `fill` returns; if `fill` throws, the temporary folder is
+/// deleted and nothing appears under `path`.
+///
+/// Refuses an existing `path` unless `overwrite`; then the old folder is replaced only when the
+/// new one is complete.
+public func writeFolder(
+  _ path: String, overwrite: Bool = false, _ fill: (_ temporaryFolder: String) throws -> Void
+) throws {
+  let partial = try PartialOutput(path, isDirectory: true, overwrite: overwrite)
+  do {
+    try fill(partial.temporaryPath)
+    try partial.commit()
+  } catch {
+    partial.discard()
+    throw error
+  }
+}

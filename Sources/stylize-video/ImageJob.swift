@@ -9,6 +9,8 @@ struct RunSummary {
   var iterations = 0
   /// The final losses of each image or frame stylised by this run (not of resumed frames).
   var frameLosses: [StyleTransfer.Losses] = []
+  /// The losses at the first iteration of a single image (where it started from).
+  var firstLosses: StyleTransfer.Losses?
   var warnings: [String] = []
 
   /// Each loss term averaged over `frameLosses`.
@@ -26,7 +28,7 @@ struct RunSummary {
   }
 }
 
-/// Stylises one image, reporting progress with an ETA.
+/// Stylises one image, or synthesises one texture, reporting progress with an ETA.
 struct ImageJob {
   let transfer: StyleTransfer
   let progress: ProgressReporter
@@ -41,9 +43,26 @@ struct ImageJob {
     guard let frame = try reader.nextFrame() else {
       throw CommandError("'\(path)' holds no picture.")
     }
+    var summary = try optimize { transfer.stylize(Image(frame), progress: $0) }
+    summary.warnings = reader.warnings
+    return summary
+  }
+
+  /// Synthesises a `width` x `height` texture from the style images into `outputPath`.
+  func synthesizeTexture(width: Int, height: Int) throws -> RunSummary {
+    try optimize { transfer.synthesizeTexture(width: width, height: height, progress: $0) }
+  }
+
+  /// Runs one optimisation, showing its progress and saving intermediate images, and writes
+  /// the result to `outputPath`.
+  private func optimize(
+    _ run: (_ progress: (StyleTransfer.Progress) -> Void) -> StyleTransfer.Result
+  ) throws -> RunSummary {
     var clock = IterationClock()
-    let result = transfer.stylize(Image(frame)) { state in
+    var firstLosses: StyleTransfer.Losses?
+    let result = run { state in
       clock.tick()
+      if firstLosses == nil { firstLosses = state.losses }
       let iterationsLeft = Double(state.iterations - state.iteration)
       progress.update(
         iterationText(state, clock: clock, eta: iterationsLeft * clock.secondsPerIteration),
@@ -56,7 +75,7 @@ struct ImageJob {
     try writeImage(VideoFrame(result.image, time: 0), to: outputPath, overwrite: overwrite)
     return RunSummary(
       frames: 1, iterations: result.iterations, frameLosses: [result.losses],
-      warnings: reader.warnings)
+      firstLosses: firstLosses)
   }
 
   /// `<output stem>-iter00100.png` beside the output.

@@ -67,35 +67,32 @@ struct Stylize: ParsableCommand {
     let progress = ProgressReporter(quiet: quiet)
     let inputInfo = try MediaInfo.probe(input)
     let outputPath = output ?? defaultOutputPath(for: input, kind: inputInfo.kind)
-    if !overwrite && FileManager.default.fileExists(atPath: outputPath) {
-      throw CommandError("Output '\(outputPath)' exists; pass --overwrite to replace it.")
-    }
-    try checkWritableFolder(of: outputPath)
+    try checkOutput(outputPath, overwrite: overwrite)
     let transfer = try options.makeStyleTransfer(
       temporalWeight: videoOptions.temporalWeight, forVideo: inputInfo.kind != .image)
 
     let summary: RunSummary
     if inputInfo.kind == .image {
       let job = ImageJob(
-        transfer: transfer, progress: progress, printEvery: options.printEvery,
-        saveEvery: options.saveEvery, outputPath: outputPath, overwrite: overwrite)
-      summary = try job.stylizeImage(input, longSide: options.longSide(for: inputInfo))
+        transfer: transfer, progress: progress, printEvery: options.styleOptions.printEvery,
+        saveEvery: options.styleOptions.saveEvery, outputPath: outputPath, overwrite: overwrite)
+      summary = try job.stylizeImage(input, longSide: options.styleOptions.longSide(for: inputInfo))
     } else {
       installInterruptHandler()
       let video = VideoStyleTransfer(
         transfer: transfer,
-        configuration: try videoOptions.configuration(iterations: options.iterations))
+        configuration: try videoOptions.configuration(iterations: options.styleOptions.iterations))
       if videoOptions.flowDir != nil {
         let videoOptions = videoOptions
         video.flowSource = { try videoOptions.flowFile(from: $0, to: $1) }
       }
       let job = VideoJob(
-        video: video, progress: progress, printEvery: options.printEvery, input: input,
+        video: video, progress: progress, printEvery: options.styleOptions.printEvery, input: input,
         info: inputInfo, outputPath: outputPath,
         workFolder: try WorkFolder(
           path: videoOptions.workDir ?? defaultWorkFolder(for: outputPath),
           settingsJSON: try settingsJSON(), restart: videoOptions.restart),
-        longSide: options.longSide(for: inputInfo),
+        longSide: options.styleOptions.longSide(for: inputInfo),
         transcodeOptions: TranscodeOptions(
           read: ReadOptions(range: try frameRange()), frameLimit: preview, crf: crf, preset: preset,
           overwrite: overwrite),
@@ -147,7 +144,8 @@ struct Stylize: ParsableCommand {
       input: url.path, inputBytes: (attributes?[.size] as? Int) ?? 0,
       inputModified: (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0,
       settings: options.settings,
-      video: String(describing: try videoOptions.configuration(iterations: options.iterations)),
+      video: String(
+        describing: try videoOptions.configuration(iterations: options.styleOptions.iterations)),
       temporalWeight: videoOptions.temporalWeight,
       start: try frameRange().start.map { String(describing: $0) })
     let encoder = JSONEncoder()
@@ -206,6 +204,22 @@ func parsePosition(_ text: String, option: String, isEnd: Bool) throws -> FrameR
     seconds = seconds * 60 + value
   }
   return .seconds(seconds)
+}
+
+/// Fails early, before minutes of work, when `output` exists (unless `overwrite`) or its folder
+/// cannot take new files.
+func checkOutput(_ output: String, overwrite: Bool) throws {
+  if !overwrite && FileManager.default.fileExists(atPath: output) {
+    throw CommandError("Output '\(output)' exists; pass --overwrite to replace it.")
+  }
+  try checkWritableFolder(of: output)
+}
+
+/// `<stem of input><suffix>` in the input's folder, e.g. `painting-texture.png`.
+func pathBeside(_ input: String, suffix: String) -> String {
+  let url = URL(fileURLWithPath: input)
+  return url.deletingLastPathComponent()
+    .appendingPathComponent(url.deletingPathExtension().lastPathComponent + suffix).path
 }
 
 /// Fails early, before minutes of work, when the output's folder cannot take new files.

@@ -12,8 +12,9 @@ enum PoolingChoice: String, ExpressibleByArgument, CaseIterable, Codable {
   var pooling: VGG19.Pooling { self == .max ? .max : .average }
 }
 
-/// The style-transfer settings, in the vocabulary of neural-style and artistic-videos.
-struct StylizeOptions: ParsableArguments {
+/// The settings of every run that matches a style image's Gram matrices: stylising and texture
+/// synthesis.
+struct StyleOptions: ParsableArguments {
   @Option(help: ArgumentHelp("Style image; repeat for several styles.", valueName: "image"))
   var style: [String] = []
 
@@ -22,20 +23,14 @@ struct StylizeOptions: ParsableArguments {
     valueName: "w1,w2,..."))
   var styleBlendWeights: String?
 
-  @Option(help: "Style image size relative to the content: its area is the content's times scale^2.")
+  @Option(help: "Style image size relative to the picture made: its area is the picture's times scale^2.")
   var styleScale: Double = 1
-
-  @Option(help: "Weight of the content loss.")
-  var contentWeight: Float = 5
 
   @Option(help: "Weight of the style loss at each style layer.")
   var styleWeight: Float = 100
 
   @Option(name: .customLong("tv-weight"), help: "Weight of the total variation (smoothness).")
   var totalVariationWeight: Float = 1
-
-  @Option(help: "Content layers, comma-separated (relu1_1 ... relu5_4).")
-  var contentLayers = "relu4_2"
 
   @Option(help: "Style layers, comma-separated (relu1_1 ... relu5_4).")
   var styleLayers = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1"
@@ -62,21 +57,8 @@ struct StylizeOptions: ParsableArguments {
   @Option(help: "Stop early when the loss changed by less than this fraction over 50 iterations (0: never).")
   var tolerance: Float = 1e-4
 
-  @Option(
-    name: .customLong("init"),
-    help: ArgumentHelp(
-      "Start from: random (noise), content, or an image path. Default: random for images (the strongest painting, as neural-style); content for the first frame of a video (keeps the layout every later frame inherits). Later frames start from the previous one.",
-      valueName: "random|content|path"))
-  var initialization: String?
-
   @Option(help: "Seed for every random choice (runs are reproducible).")
   var seed: UInt64 = 0
-
-  @Flag(help: "Keep the content's colours: transfer only luminance.")
-  var preserveColors = false
-
-  @Flag(help: "Recolour the style image to the content's colour distribution first.")
-  var colorTransfer = false
 
   @Option(help: "Long side of the processed image in pixels (default: 512, or the input's own when smaller).")
   var size: Int?
@@ -95,16 +77,13 @@ struct StylizeOptions: ParsableArguments {
     for path in style where !FileManager.default.fileExists(atPath: path) {
       throw ValidationError("Style image '\(path)' does not exist.")
     }
-    for (name, value) in [
-      ("--content-weight", contentWeight), ("--style-weight", styleWeight),
-      ("--tv-weight", totalVariationWeight),
-    ] where !(value >= 0 && value.isFinite) {
+    for (name, value) in [("--style-weight", styleWeight), ("--tv-weight", totalVariationWeight)]
+    where !(value >= 0 && value.isFinite) {
       throw ValidationError("\(name) must be a finite number >= 0, got \(value).")
     }
     guard styleScale > 0 && styleScale <= 8 else {
       throw ValidationError("--style-scale must be in (0, 8], got \(styleScale).")
     }
-    _ = try parsedLayers(contentLayers, option: "--content-layers")
     let styleLayerList = try parsedLayers(styleLayers, option: "--style-layers")
     if let list = styleBlendWeights {
       let weights = try parsedWeights(list, option: "--style-blend-weights")
@@ -134,6 +113,75 @@ struct StylizeOptions: ParsableArguments {
     }
     guard printEvery >= 1 else { throw ValidationError("--print-every must be at least 1.") }
     guard saveEvery >= 0 else { throw ValidationError("--save-every must be >= 0.") }
+  }
+
+  /// The long side to process `input` at: `--size`, else 512 without enlarging a smaller input.
+  func longSide(for input: MediaInfo) -> Int {
+    size ?? min(512, max(32, input.displayWidth, input.displayHeight))
+  }
+
+  /// Loads the network and the style images and returns style transfer with `configuration`.
+  func makeStyleTransfer(_ configuration: StyleTransfer.Configuration) throws -> StyleTransfer {
+    let network = try VGG19(
+      weightsAt: weights ?? VGG19.defaultWeightsPath(), pooling: pooling.pooling)
+    let styles = try style.map { try readImage($0) }
+    return StyleTransfer(network: network, styles: styles, configuration: configuration)
+  }
+
+  /// The engine's configuration for these options (validated), the content settings at their
+  /// defaults.
+  func engineConfiguration() throws -> StyleTransfer.Configuration {
+    var configuration = StyleTransfer.Configuration()
+    configuration.styleWeight = styleWeight
+    configuration.totalVariationWeight = totalVariationWeight
+    configuration.styleLayers = try parsedLayers(styleLayers, option: "--style-layers")
+    configuration.styleLayerWeights = try styleLayerWeights.map {
+      try parsedWeights($0, option: "--style-layer-weights")
+    }
+    configuration.styleBlendWeights = try styleBlendWeights.map {
+      try parsedWeights($0, option: "--style-blend-weights")
+    }
+    configuration.styleScale = styleScale
+    configuration.pooling = pooling.pooling
+    configuration.optimizer = optimizer
+    configuration.learningRate = learningRate ?? (optimizer == .lbfgs ? 1 : 5)
+    configuration.historySize = historySize
+    configuration.iterations = iterations ?? 500
+    configuration.tolerance = tolerance
+    configuration.seed = seed
+    return configuration
+  }
+}
+
+/// The style-transfer settings, in the vocabulary of neural-style and artistic-videos: the style
+/// options and those of the content.
+struct StylizeOptions: ParsableArguments {
+  @OptionGroup var styleOptions: StyleOptions
+
+  @Option(help: "Weight of the content loss.")
+  var contentWeight: Float = 5
+
+  @Option(help: "Content layers, comma-separated (relu1_1 ... relu5_4).")
+  var contentLayers = "relu4_2"
+
+  @Option(
+    name: .customLong("init"),
+    help: ArgumentHelp(
+      "Start from: random (noise), content, or an image path. Default: random for images (the strongest painting, as neural-style); content for the first frame of a video (keeps the layout every later frame inherits). Later frames start from the previous one.",
+      valueName: "random|content|path"))
+  var initialization: String?
+
+  @Flag(help: "Keep the content's colours: transfer only luminance.")
+  var preserveColors = false
+
+  @Flag(help: "Recolour the style image to the content's colour distribution first.")
+  var colorTransfer = false
+
+  func validate() throws {
+    guard contentWeight >= 0 && contentWeight.isFinite else {
+      throw ValidationError("--content-weight must be a finite number >= 0, got \(contentWeight).")
+    }
+    _ = try parsedLayers(contentLayers, option: "--content-layers")
     if let initialization, !["content", "random"].contains(initialization),
       !FileManager.default.fileExists(atPath: initialization)
     {
@@ -144,38 +192,18 @@ struct StylizeOptions: ParsableArguments {
 
   /// Loads the network and the style images and returns the configured style transfer.
   func makeStyleTransfer(temporalWeight: Float, forVideo: Bool) throws -> StyleTransfer {
-    let network = try VGG19(
-      weightsAt: weights ?? VGG19.defaultWeightsPath(), pooling: pooling.pooling)
-    let styles = try style.map { try readImage($0) }
     var configuration = try engineConfiguration(forVideo: forVideo)
     configuration.temporalWeight = temporalWeight
-    return StyleTransfer(network: network, styles: styles, configuration: configuration)
+    return try styleOptions.makeStyleTransfer(configuration)
   }
 
   /// The engine's configuration for these options (the options are validated).
   func engineConfiguration(forVideo: Bool = false) throws -> StyleTransfer.Configuration {
-    var configuration = StyleTransfer.Configuration()
+    var configuration = try styleOptions.engineConfiguration()
     configuration.contentWeight = contentWeight
-    configuration.styleWeight = styleWeight
-    configuration.totalVariationWeight = totalVariationWeight
     configuration.contentLayers = try parsedLayers(contentLayers, option: "--content-layers")
-    configuration.styleLayers = try parsedLayers(styleLayers, option: "--style-layers")
-    configuration.styleLayerWeights = try styleLayerWeights.map {
-      try parsedWeights($0, option: "--style-layer-weights")
-    }
-    configuration.styleBlendWeights = try styleBlendWeights.map {
-      try parsedWeights($0, option: "--style-blend-weights")
-    }
-    configuration.styleScale = styleScale
     configuration.colorTransfer = colorTransfer
     configuration.preserveColors = preserveColors
-    configuration.pooling = pooling.pooling
-    configuration.optimizer = optimizer
-    configuration.learningRate = learningRate ?? (optimizer == .lbfgs ? 1 : 5)
-    configuration.historySize = historySize
-    configuration.iterations = iterations ?? 500
-    configuration.tolerance = tolerance
-    configuration.seed = seed
     switch initialization ?? (forVideo ? "content" : "random") {
     case "content": configuration.initialization = .content
     case "random": configuration.initialization = .random
@@ -203,19 +231,17 @@ struct StylizeOptions: ParsableArguments {
     var size: Int?
   }
 
-  /// The long side to process `input` at: `--size`, else 512 without enlarging a smaller input.
-  func longSide(for input: MediaInfo) -> Int {
-    size ?? min(512, max(32, input.displayWidth, input.displayHeight))
-  }
-
   var settings: Settings {
-    Settings(
-      style: style, styleBlendWeights: styleBlendWeights, styleScale: styleScale,
-      contentWeight: contentWeight, styleWeight: styleWeight, tvWeight: totalVariationWeight,
-      contentLayers: contentLayers, styleLayers: styleLayers, styleLayerWeights: styleLayerWeights,
-      pooling: pooling, optimizer: optimizer, learningRate: learningRate, iterations: iterations,
-      tolerance: tolerance, initialization: initialization, seed: seed,
-      preserveColors: preserveColors, colorTransfer: colorTransfer, size: size)
+    let style = styleOptions
+    return Settings(
+      style: style.style, styleBlendWeights: style.styleBlendWeights, styleScale: style.styleScale,
+      contentWeight: contentWeight, styleWeight: style.styleWeight,
+      tvWeight: style.totalVariationWeight, contentLayers: contentLayers,
+      styleLayers: style.styleLayers, styleLayerWeights: style.styleLayerWeights,
+      pooling: style.pooling, optimizer: style.optimizer, learningRate: style.learningRate,
+      iterations: style.iterations, tolerance: style.tolerance, initialization: initialization,
+      seed: style.seed, preserveColors: preserveColors, colorTransfer: colorTransfer,
+      size: style.size)
   }
 }
 

@@ -14,6 +14,8 @@ struct StylizeVideo: ParsableCommand {
         stylize-video in.mp4 --style painting.jpg --preview 24
       All options of the main command: stylize-video help stylize
       """,
-    subcommands: [Stylize.self, Probe.self, Bench.self, FlowCommand.self, Metrics.self],
+    subcommands: [
+      Stylize.self, Texture.self, Explain.self, Probe.self, Bench.self, FlowCommand.self, Metrics.self,
+    ],
     defaultSubcommand: Stylize.self)
 }

@@ -33,7 +33,7 @@ import Video
     #expect(configuration.optimizer == .lbfgs)
     #expect(configuration.initialization == .random)
     #expect(try command.options.engineConfiguration(forVideo: true).initialization == .content)
-    #expect(command.options.size == nil)
+    #expect(command.options.styleOptions.size == nil)
     #expect(command.output == nil)
   }
 

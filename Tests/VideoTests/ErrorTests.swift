@@ -46,6 +46,16 @@ import Testing
     expectError("avformat_open_input", path: path) { _ = try VideoReader(path) }
   }
 
+  @Test func textFileNamedPNGReadAtASize() throws {
+    let media = try SyntheticMedia()
+    defer { media.remove() }
+    let path = media.path("notes.png")
+    try Data("not a picture".utf8).write(to: URL(fileURLWithPath: path))
+    // Once trapped dividing by its 0x0 size; now it opens and holds no frame (or fails to decode).
+    let frame = try? VideoReader(path, options: ReadOptions(longSide: 64)).nextFrame()
+    #expect(frame == nil)
+  }
+
   @Test func fileWithoutVideoStream() throws {
     let media = try SyntheticMedia()
     defer { media.remove() }

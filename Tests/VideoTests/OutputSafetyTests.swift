@@ -61,4 +61,26 @@ import Testing
     }
     #expect(try MediaInfo.probe(input).frameCount == 2)
   }
+
+  @Test("a folder appears only when complete, and replaces an old one only with overwrite")
+  func folderWrittenAtomically() throws {
+    let media = try SyntheticMedia()
+    defer { media.remove() }
+    let folder = media.path("report")
+    let frame = VideoFrame(width: 4, height: 2, rgb: [UInt8](repeating: 90, count: 24))
+    struct Stop: Error {}
+    #expect(throws: Stop.self) {
+      try writeFolder(folder) { temporary in
+        try writeImage(frame, to: temporary + "/a.png")
+        throw Stop()
+      }
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: media.directory.path) == [])
+    try writeFolder(folder) { try writeImage(frame, to: $0 + "/a.png") }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["a.png"])
+    #expect(throws: VideoError.self) { try writeFolder(folder) { _ in } }
+    try writeFolder(folder, overwrite: true) { try writeImage(frame, to: $0 + "/b.png") }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["b.png"])
+    #expect(try FileManager.default.contentsOfDirectory(atPath: media.directory.path) == ["report"])
+  }
 }

@@ -20,8 +20,11 @@ struct Geometry: Equatable {
     let sar = info.sampleAspectRatio.value > 0 ? info.sampleAspectRatio.value : 1
     let shownWidth = Double(info.width) * sar, shownHeight = Double(info.height)
     var scale = 1.0
-    if let longSide { scale = Double(longSide) / max(shownWidth, shownHeight) }
-    if let pixelBudget {
+    // A stream without a size (a text file named .png) is left as it is: nothing to scale, and
+    // dividing by 0 would trap; reading it then finds no picture.
+    let hasSize = shownWidth > 0 && shownHeight > 0
+    if let longSide, hasSize { scale = Double(longSide) / max(shownWidth, shownHeight) }
+    if let pixelBudget, hasSize {
       scale = min(scale, (Double(pixelBudget) / (shownWidth * shownHeight)).squareRoot())
     }
     if scale == 1 && sar == 1 {

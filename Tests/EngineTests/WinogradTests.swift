@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Engine
@@ -48,6 +49,19 @@ func applyWinograd(
   }
 
   /// With a bias, the output is ReLU(conv + bias) and the whole border stays zero.
+  @Test
+  func openBLASGetsBackAllItsThreads() {
+    let input = Tensor(randomUniform: [3, 9, 11], seed: 7)
+    let weights = Tensor(randomUniform: [4, 3, 3, 3], seed: 8).scalars
+    _ = applyWinograd(
+      WinogradConvolution(weights: weights, outChannels: 4, inChannels: 3), input, blockBudget: 1,
+      minimumTilesPerCore: 1)
+    // OpenBLAS starts with OPENBLAS_NUM_THREADS or one thread per core (its own count).
+    let expected = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }
+      ?? ProcessInfo.processInfo.activeProcessorCount
+    #expect(blasThreadCount == expected)
+  }
+
   @Test
   func fusedBiasAndReLUKeepTheBorderZero() {
     let (c, o, h, w) = (3, 5, 7, 9)

@@ -118,8 +118,11 @@ struct WinogradConvolution {
               rowStrideB: 36 * ld, rowStrideC: 36 * ld)
           }
         }
+        // Read before the change: a global `let` is initialised on first use, and read after it
+        // would capture 1 and leave every later product in the process single-threaded.
+        let restored = configuredBLASThreadCount
         blasThreadCount = 1
-        defer { blasThreadCount = configuredBLASThreadCount }
+        defer { blasThreadCount = restored }
         if split {
           parallelChunks(0..<coreCount) { _, worker in
             let transformed = space + worker * workerSpace

@@ -63,7 +63,8 @@ public final class VideoStyleTransfer {
   public func stylizeNext(
     _ original: Image, index: Int, progress: (StyleTransfer.Progress) -> Void = { _ in }
   ) throws -> FrameReport {
-    try stylize(original, index: index, pass: Pass(number: 1), progress: progress)
+    precondition(pass.number == 1, "stylizeNext is the first pass; later ones are refineNext")
+    return try stylize(original, index: index, progress: progress)
   }
 
   /// Starts pass `number` (2, 3, ...) of Ruder et al.'s multi-pass method: the frames once more,
@@ -81,7 +82,7 @@ public final class VideoStyleTransfer {
     _ original: Image, index: Int, previous: Image,
     progress: (StyleTransfer.Progress) -> Void = { _ in }
   ) throws -> FrameReport {
-    try stylize(original, index: index, pass: pass, previous: previous, progress: progress)
+    try stylize(original, index: index, previous: previous, progress: progress)
   }
 
   /// Which pass runs, and its direction.
@@ -93,7 +94,7 @@ public final class VideoStyleTransfer {
   private var pass = Pass(number: 1)
 
   private func stylize(
-    _ original: Image, index: Int, pass: Pass, previous: Image? = nil,
+    _ original: Image, index: Int, previous: Image? = nil,
     progress: (StyleTransfer.Progress) -> Void
   ) throws -> FrameReport {
     let direction = pass.direction

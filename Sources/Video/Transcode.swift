@@ -46,9 +46,8 @@ public struct TranscodeSummary: Sendable, Equatable {
 /// extension, a trailing `/` or an existing folder: a folder of `00001.png`, ....
 /// Each output frame keeps its input frame's timestamp (variable frame rate stays variable),
 /// moved earlier by the start of `options.read.range` (so a range starts at time 0, with its
-/// audio). The
-/// encoder size comes from the first transformed frame (rounded down to even for yuv420p); other
-/// sizes are scaled to it. Audio streams are copied when the container accepts the codec, else
+/// audio). The encoder size comes from the first transformed frame (rounded down to even for
+/// yuv420p); other sizes are scaled to it. Audio streams are copied when the container accepts the codec, else
 /// re-encoded (AAC; Opus for webm), else dropped with a warning. The output is written under a
 /// temporary name and renamed on success; an existing output is refused unless `overwrite`.
 ///

@@ -75,7 +75,9 @@ extension Optimizer {
     guard termination.maxIterations > 0 else {
       return OptimizationResult(iterations: 0, loss: loss, reason: .iterationLimit)
     }
-    var best: (x: [Float], loss: Float)?
+    // The best point so far, for `divergenceFactor` only; one buffer, overwritten in place.
+    var bestX: [Float] = []
+    var bestLoss = Float.infinity
     for iteration in 1...termination.maxIterations {
       let evaluation = objective(x)
       loss = evaluation.loss
@@ -86,13 +88,19 @@ extension Optimizer {
       }
       // Without a line search a step can overshoot far (curvature learnt from a tiny first
       // step): back to the best point so far, with a fresh history and a short first step.
-      if let best, let factor = termination.divergenceFactor, loss > factor * best.loss {
-        x = best.x
-        loss = best.loss
-        reset()
-        continue
+      if let factor = termination.divergenceFactor {
+        if loss > factor * bestLoss {
+          x.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: bestX) }
+          loss = bestLoss
+          reset()
+          continue
+        }
+        if loss < bestLoss {
+          if bestX.count != x.count { bestX = [Float](repeating: 0, count: x.count) }
+          bestX.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: x) }
+          bestLoss = loss
+        }
       }
-      if loss < best?.loss ?? .infinity { best = (x, loss) }
       step(&x, gradient: evaluation.gradient)
       if let start = checkpoint, iteration - start.iteration >= termination.interval {
         let change = abs(start.loss - loss) / max(abs(start.loss), .leastNormalMagnitude)

@@ -221,9 +221,9 @@ public final class StyleTransfer {
         warped: $0.warped.preprocessed(), mask: Tensor(shape: [height, width], scalars: $0.weights),
         weight: configuration.temporalWeight)
     }
-    let taps = Set(configuration.contentLayers + configuration.styleLayers)
+    let taps = Set(configuration.contentLayers + configuration.styleLayers).sorted()
+    guard let deepest = taps.last else { preconditionFailure("no content or style layer") }
 
-    var gradients: [VGG19.Layer: Tensor] = [:]
     var losses = Losses()
     var bestLosses = Losses()
     bestLosses.style = .infinity
@@ -231,20 +231,19 @@ public final class StyleTransfer {
     let objective = { (x: [Float]) -> (loss: Float, gradient: [Float]) in
       lastPoint = x
       let image = Tensor(shape: [3, height, width], scalars: x)
-      let activations = self.network.forward(image, capturing: taps)
+      // The losses read the activations where the network left them, and add their gradients
+      // straight into the backward pass: no copies of the tapped layers.
+      self.network.run(image, through: deepest)
       losses = Losses()
-      for (layer, features) in activations {
-        // Taken out of the dictionary so that it is uniquely referenced and reused in place.
-        var gradient = gradients.removeValue(forKey: layer) ?? Tensor(shape: features.shape)
-        gradient.scalars.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-        losses.style +=
-          styleLosses[layer]?.valueAndGradient(features, accumulatingInto: &gradient) ?? 0
-        if let contentLoss = contentLosses[layer] {
-          losses.content += contentLoss.valueAndGradient(features, accumulatingInto: &gradient)
-        }
-        gradients[layer] = gradient
+      for layer in taps {
+        let features = self.network.activations(at: layer)
+        losses.style += styleLosses[layer]?.value(at: features) ?? 0
+        losses.content += contentLosses[layer]?.value(at: features) ?? 0
       }
-      var imageGradient = self.network.backward(gradients: gradients)
+      var imageGradient = self.network.backward(through: deepest) { layer, features, gradient in
+        styleLosses[layer]?.addGradient(at: features, to: gradient)
+        contentLosses[layer]?.addGradient(at: features, to: gradient)
+      }
       losses.totalVariation = totalVariation.valueAndGradient(
         image, accumulatingInto: &imageGradient)
       for temporalLoss in temporalLosses {

@@ -89,12 +89,13 @@ public final class VGG19 {
   ) throws {
     let checkpoint = try TorchCheckpoint(
       contentsOf: path, expectedSHA256: verifyChecksum ? Self.expectedSHA256 : nil)
-    var parameters: [(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int)] = []
+    var parameters: [(weights: KernelWeights, bias: [Float], outChannels: Int, inChannels: Int)] =
+      []
     for (layer, outChannels) in zip(Layer.allCases, Self.channelsOfDepth) {
       let inChannels = parameters.last?.outChannels ?? 3
-      let (weights, bias) = try checkpoint.convolution(
+      let (indices, table, bias) = try checkpoint.quantizedConvolution(
         layer.convolutionName, outChannels: outChannels, inChannels: inChannels, path: path)
-      parameters.append((weights, bias, outChannels, inChannels))
+      parameters.append((.quantized(indices: indices, table: table), bias, outChannels, inChannels))
     }
     let layers = Self.layers(parameters)
     self.init(convolutions: layers, pooling: pooling)
@@ -109,7 +110,8 @@ public final class VGG19 {
   ) {
     precondition(widthDivisor >= 1 && 64 % widthDivisor == 0, "widthDivisor must divide 64")
     var generator = SeededGenerator(seed: seed)
-    var parameters: [(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int)] = []
+    var parameters: [(weights: KernelWeights, bias: [Float], outChannels: Int, inChannels: Int)] =
+      []
     for outChannels in Self.channelsOfDepth.map({ $0 / widthDivisor }) {
       let inChannels = parameters.last?.outChannels ?? 3
       let limit = (6 / Float(9 * inChannels)).squareRoot()
@@ -117,7 +119,7 @@ public final class VGG19 {
         Float.random(in: -limit...limit, using: &generator)
       }
       let bias = (0..<outChannels).map { _ in Float.random(in: -0.1...0.1, using: &generator) }
-      parameters.append((weights, bias, outChannels, inChannels))
+      parameters.append((.floats(weights), bias, outChannels, inChannels))
     }
     let layers = Self.layers(parameters)
     self.init(convolutions: layers, pooling: pooling)
@@ -125,7 +127,7 @@ public final class VGG19 {
 
   /// Builds the layers; their kernels are packed when a pass first reaches them.
   private static func layers(
-    _ parameters: [(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int)]
+    _ parameters: [(weights: KernelWeights, bias: [Float], outChannels: Int, inChannels: Int)]
   )
     -> [ConvolutionLayer]
   {
@@ -187,9 +189,30 @@ public final class VGG19 {
   ///
   /// Runs only as deep as the deepest layer in `layers`, and remembers what `backward` needs.
   public func forward(_ image: Tensor, capturing layers: Set<Layer>) -> [Layer: Tensor] {
+    guard let deepest = layers.max() else { return [:] }
+    run(image, through: deepest)
+    guard let workspace else { return [:] }
+    return Dictionary(uniqueKeysWithValues: layers.map { ($0, workspace.capture($0)) })
+  }
+
+  /// Returns the gradient with respect to the image of the last `forward`.
+  ///
+  /// `gradients` are with respect to some of the activations that pass reached, each of the
+  /// shape `forward` returned. Gradients at several layers add up.
+  public func backward(gradients: [Layer: Tensor]) -> Tensor {
+    guard let deepest = gradients.keys.max() else {
+      preconditionFailure("backward needs at least one gradient")
+    }
+    return backward(through: deepest) { layer, _, gradient in
+      if let tap = gradients[layer] { gradient.add(tap) }
+    }
+  }
+
+  /// Runs `image`, (3, H, W), through the network up to `deepest`; the activations stay in place
+  /// for `activations(at:)` and `backward(through:addingLossGradients:)` until the next run.
+  func run(_ image: Tensor, through deepest: Layer) {
     precondition(
       image.shape.count == 3 && image.shape[0] == 3, "image must be (3, H, W), got \(image.shape)")
-    guard let deepest = layers.max() else { return [:] }
     let (height, width) = (image.shape[1], image.shape[2])
     let smallest = Self.outputSize(of: deepest, height: height, width: width)
     precondition(
@@ -198,11 +221,10 @@ public final class VGG19 {
     if workspace?.height != height || workspace?.width != width {
       workspace = Workspace(height: height, width: width, channels: convolutions.map(\.outChannels))
     }
-    guard let workspace else { return [:] }
+    guard let workspace else { return }
     packKernels(through: deepest)
     profile?.start()
     workspace.input.load(image)
-    var captured: [Layer: Tensor] = [:]
     let pool = PoolingLayer(kind: pooling == .max ? .max : .average)
     for layer in Layer.allCases[0...deepest.depth] {
       var input = workspace.input
@@ -212,39 +234,49 @@ public final class VGG19 {
         pool.forward(input, into: pooled, choices: workspace.choices(before: layer))
         input = pooled
       }
-      let output = workspace.activation(layer)
-      convolutions[layer.depth].forward(input, into: output, scratch: scratch)
-      if layers.contains(layer) { captured[layer] = workspace.capture(layer) }
+      convolutions[layer.depth].forward(
+        input, into: workspace.activation(layer), scratch: scratch)
       profile?.lap(forward: layer)
     }
     workspace.forwardDepth = deepest.depth
-    return captured
   }
 
-  /// Returns the gradient with respect to the image of the last `forward`.
-  ///
-  /// `gradients` are with respect to some of the activations that pass reached, each of the
-  /// shape `forward` returned. Gradients at several layers add up.
-  public func backward(gradients: [Layer: Tensor]) -> Tensor {
-    guard let workspace, let deepest = gradients.keys.max() else {
-      preconditionFailure("backward needs a forward pass and at least one gradient")
+  /// The ReLU output of `layer` from the last run, (C, H', W') with zero borders.
+  func activations(at layer: Layer) -> PaddedPlanes {
+    guard let workspace, layer.depth <= workspace.forwardDepth else {
+      preconditionFailure("the last run stopped before \(layer)")
     }
-    precondition(
-      deepest.depth <= workspace.forwardDepth, "the last forward pass stopped before \(deepest)")
+    return workspace.activation(layer)
+  }
+
+  /// Returns the gradient with respect to the image of the last run, of losses on the
+  /// activations of `deepest` and the layers before it.
+  ///
+  /// At each layer, deepest first, `addLossGradients(layer, activations, gradient)` adds the
+  /// gradient of that layer's losses with respect to its activations to the interior of
+  /// `gradient`, which holds the gradient flowing back from the layers above (zero at
+  /// `deepest`); what it writes on the border is ignored.
+  func backward(
+    through deepest: Layer,
+    addingLossGradients addLossGradients: (Layer, _ activations: PaddedPlanes, _ gradient: PaddedPlanes) -> Void
+  ) -> Tensor {
+    guard let workspace, deepest.depth <= workspace.forwardDepth else {
+      preconditionFailure("the last run stopped before \(deepest)")
+    }
     let pool = PoolingLayer(kind: pooling == .max ? .max : .average)
     workspace.activationGradient(deepest).zero()
     profile?.start()
     for layer in Layer.allCases[0...deepest.depth].reversed() {
       let gradient = workspace.activationGradient(layer)
+      let activation = workspace.activation(layer)
+      addLossGradients(layer, activation, gradient)
       let previous = Layer(depth: layer.depth - 1)
       let inputGradient =
         layer.followsPooling
         ? workspace.pooledGradient(before: layer)
         : previous.map { workspace.activationGradient($0) } ?? workspace.inputGradient
       convolutions[layer.depth].backward(
-        gradient, activation: workspace.activation(layer), adding: gradients[layer],
-        into: inputGradient,
-        scratch: scratch)
+        gradient, activation: activation, into: inputGradient, scratch: scratch)
       if layer.followsPooling, let previous {
         pool.backward(
           inputGradient, into: workspace.activationGradient(previous),
@@ -270,6 +302,16 @@ extension TorchCheckpoint {
   func convolution(_ name: String, outChannels: Int, inChannels: Int, path: String) throws
     -> (weights: [Float], bias: [Float])
   {
+    let (indices, table, bias) = try quantizedConvolution(
+      name, outChannels: outChannels, inChannels: inChannels, path: path)
+    return (KernelWeights.quantized(indices: indices, table: table).floats, bias)
+  }
+
+  /// Returns the weights of the convolution `name` as stored, indices q (outC, inC, 3, 3) into
+  /// `table` (256), and its bias; shapes are checked.
+  func quantizedConvolution(_ name: String, outChannels: Int, inChannels: Int, path: String) throws
+    -> (indices: [UInt8], table: [Float], bias: [Float])
+  {
     guard case .uint8(let q)? = tensors[name + "_W_q"]?.storage,
       tensors[name + "_W_q"]?.shape == [outChannels, inChannels, 3, 3]
     else {
@@ -282,7 +324,6 @@ extension TorchCheckpoint {
     guard case .float32(let bias)? = tensors[name + "_b"]?.storage, bias.count == outChannels else {
       throw WeightsError.malformed(path: path, reason: "\(name)_b is not float32 (\(outChannels))")
     }
-    let weights = table.withUnsafeBufferPointer { table in q.map { table[Int($0)] } }
-    return (weights, bias)
+    return (q, table, bias)
   }
 }

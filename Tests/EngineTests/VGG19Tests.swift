@@ -54,6 +54,52 @@ import Testing
     #expect(again[.relu2_1] == kept)
   }
 
+  /// Style transfer evaluates its losses on the activations where the network left them and adds
+  /// their gradients inside the backward pass, whose gradient buffers are shared between layers
+  /// (stale borders included). That must agree with losses on copied activations, from fresh
+  /// zero-bordered planes, fed to `backward(gradients:)`.
+  @Test func lossesOnTheActivationsInPlaceMatchLossesOnCopies() {
+    let vgg = VGG19(randomWeightsSeed: 7, widthDivisor: 16)
+    let image = Tensor(randomUniform: [3, 29, 23], in: -100...100, seed: 8)
+    let style = Tensor(randomUniform: [3, 25, 27], in: -100...100, seed: 9)
+    let styleLayers: [VGG19.Layer] = [.relu1_1, .relu2_1, .relu3_1, .relu4_1]
+    let targets = vgg.forward(style, capturing: Set(styleLayers))
+    let contentTarget = vgg.forward(
+      Tensor(randomUniform: [3, 29, 23], in: -100...100, seed: 10), capturing: [.relu2_1])
+    var styleLosses = targets.mapValues { StyleLoss(styleFeatures: [$0], weight: 100) }
+    let content = ContentLoss(target: contentTarget[.relu2_1]!, weight: 5)
+    // Copies: one gradient tensor per layer.
+    var copiedValue: Float = 0
+    var tapGradients: [VGG19.Layer: Tensor] = [:]
+    for (layer, features) in vgg.forward(image, capturing: Set(styleLayers)) {
+      var gradient = Tensor(shape: features.shape)
+      copiedValue += styleLosses[layer]!.valueAndGradient(features, accumulatingInto: &gradient)
+      if layer == .relu2_1 {
+        copiedValue += content.valueAndGradient(features, accumulatingInto: &gradient)
+      }
+      tapGradients[layer] = gradient
+    }
+    let copied = vgg.backward(gradients: tapGradients)
+    // In place, after a pass on another image so that every buffer holds stale values.
+    vgg.run(Tensor(randomUniform: [3, 29, 23], seed: 11), through: .relu4_1)
+    _ = vgg.backward(through: .relu4_1) { _, _, gradient in
+      gradient.add(Tensor(shape: [gradient.channels, gradient.height, gradient.width], repeating: 3))
+    }
+    vgg.run(image, through: .relu4_1)
+    var inPlaceValue: Float = 0
+    for layer in styleLayers {
+      inPlaceValue += styleLosses[layer]!.value(at: vgg.activations(at: layer))
+    }
+    inPlaceValue += content.value(at: vgg.activations(at: .relu2_1))
+    let inPlace = vgg.backward(through: .relu4_1) { layer, features, gradient in
+      styleLosses[layer]?.addGradient(at: features, to: gradient)
+      if layer == .relu2_1 { content.addGradient(at: features, to: gradient) }
+    }
+    #expect(finiteDifferenceRelativeError(inPlaceValue, Double(copiedValue)) < 1e-5)
+    let error = finiteDifferenceRelativeError(inPlace.scalars, copied.scalars.map(Double.init))
+    #expect(error < 1e-5, "gradient relative difference \(error)")
+  }
+
   @Test func forwardStopsAtTheDeepestRequestedLayer() {
     let vgg = VGG19(randomWeightsSeed: 1, widthDivisor: 16)
     let taps = vgg.forward(

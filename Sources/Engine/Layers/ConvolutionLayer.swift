@@ -38,6 +38,32 @@ enum ConvolutionKernel {
   }
 }
 
+/// A layer's kernel weights as they were loaded.
+enum KernelWeights {
+  /// One float each.
+  case floats([Float])
+  /// One byte each, an index into a table of 256 values: the weights file's own form, a
+  /// quarter of the memory of floats (VGG-19's 20 M weights: 20 MB instead of 80 MB).
+  case quantized(indices: [UInt8], table: [Float])
+
+  /// The number of weights.
+  var count: Int {
+    switch self {
+    case .floats(let values): values.count
+    case .quantized(let indices, _): indices.count
+    }
+  }
+
+  /// The weights as floats.
+  var floats: [Float] {
+    switch self {
+    case .floats(let values): values
+    case .quantized(let indices, let table):
+      table.withUnsafeBufferPointer { table in indices.map { table[Int($0)] } }
+    }
+  }
+}
+
 /// One VGG convolution with its ReLU: the forward and input-gradient kernels, each packed for
 /// the algorithm that suits its shape.
 ///
@@ -47,8 +73,10 @@ enum ConvolutionKernel {
 final class ConvolutionLayer {
   let inChannels: Int
   let outChannels: Int
-  /// (outC, inC, 3, 3), row-major.
-  let weights: [Float]
+  /// The weights as loaded, (outC, inC, 3, 3) row-major.
+  let storedWeights: KernelWeights
+  /// The weights as floats, (outC, inC, 3, 3) row-major.
+  var weights: [Float] { storedWeights.floats }
   /// (outC).
   let bias: [Float]
   /// `winogradMinimumChannels` and `defaultStrategy` when the layer was created.
@@ -63,11 +91,17 @@ final class ConvolutionLayer {
     outChannels: inChannels, inChannels: outChannels,
     winogradMinimumChannels: winogradMinimumChannels, defaultStrategy: defaultStrategy)
 
-  init(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int) {
+  convenience init(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int) {
+    self.init(
+      weights: .floats(weights), bias: bias, outChannels: outChannels, inChannels: inChannels)
+  }
+
+  init(weights: KernelWeights, bias: [Float], outChannels: Int, inChannels: Int) {
     precondition(bias.count == outChannels, "bias must be (outC)")
+    precondition(weights.count == outChannels * inChannels * 9, "weights must be (outC, inC, 3, 3)")
     self.inChannels = inChannels
     self.outChannels = outChannels
-    self.weights = weights
+    self.storedWeights = weights
     self.bias = bias
     winogradMinimumChannels = Self.winogradMinimumChannels
     defaultStrategy = Self.defaultStrategy
@@ -116,13 +150,13 @@ final class ConvolutionLayer {
   }
 
   /// The gradient with respect to the input, given the gradient with respect to the ReLU's output
-  /// (`gradient`, masked in place, plus `tap` if given) and that output (`activation`).
-  // gradient, activation (outC, H+2, W+2); tap (outC, H, W); inputGradient (inC, H+2, W+2), interior overwritten
+  /// (`gradient`, masked in place, borders included) and that output (`activation`).
+  // gradient, activation (outC, H+2, W+2); inputGradient (inC, H+2, W+2), interior overwritten
   func backward(
-    _ gradient: PaddedPlanes, activation: PaddedPlanes, adding tap: Tensor? = nil,
-    into inputGradient: PaddedPlanes, scratch: Scratch
+    _ gradient: PaddedPlanes, activation: PaddedPlanes, into inputGradient: PaddedPlanes,
+    scratch: Scratch
   ) {
-    reluBackward(gradient, activation: activation, adding: tap)
+    reluBackward(gradient, activation: activation)
     backwardKernel.apply(gradient, into: inputGradient, scratch: scratch)
   }
 }

@@ -1,3 +1,19 @@
+/// Memory for planes: one allocation, freed when the last planes using it go.
+final class PlaneStorage {
+  /// The number of floats.
+  let capacity: Int
+  /// The first float; `capacity` of them, zero-initialised.
+  let base: UnsafeMutablePointer<Float>
+
+  init(capacity: Int) {
+    self.capacity = capacity
+    base = .allocate(capacity: capacity)
+    base.initialize(repeating: 0, count: capacity)
+  }
+
+  deinit { base.deallocate() }
+}
+
 /// Activations of one layer, (C, H, W), each channel stored with a one-pixel zero border.
 ///
 /// Stored as (C, H + 2, W + 2) row-major. With that border a 3x3 convolution is a set of
@@ -12,10 +28,21 @@ final class PaddedPlanes {
   let rowStride: Int
   /// `(height + 2) * (width + 2)`: the distance between channels.
   let planeStride: Int
-  /// The first element; `channels * planeStride` elements, zero-initialised.
+  /// The first element; `channels * planeStride` elements.
   let base: UnsafeMutablePointer<Float>
+  /// The memory `base` points into.
+  private let storage: PlaneStorage
 
-  init(channels: Int, height: Int, width: Int) {
+  /// Planes in memory of their own, zero-initialised.
+  convenience init(channels: Int, height: Int, width: Int) {
+    self.init(
+      channels: channels, height: height, width: width,
+      in: PlaneStorage(capacity: channels * (height + 2) * (width + 2)))
+  }
+
+  /// Planes at the start of `storage`, which other planes may share: they hold whatever was
+  /// written there last, borders included.
+  init(channels: Int, height: Int, width: Int, in storage: PlaneStorage) {
     precondition(
       channels > 0 && height > 0 && width > 0, "empty planes \(channels)x\(height)x\(width)")
     self.channels = channels
@@ -23,11 +50,17 @@ final class PaddedPlanes {
     self.width = width
     rowStride = width + 2
     planeStride = (height + 2) * (width + 2)
-    base = .allocate(capacity: channels * planeStride)
-    base.initialize(repeating: 0, count: channels * planeStride)
+    precondition(channels * planeStride <= storage.capacity, "planes larger than their storage")
+    self.storage = storage
+    base = storage.base
   }
 
-  deinit { base.deallocate() }
+  /// Planes holding a copy of `tensor`, (C, H, W), with zero borders.
+  convenience init(_ tensor: Tensor) {
+    precondition(tensor.shape.count == 3, "planes need a (C, H, W) tensor, got \(tensor.shape)")
+    self.init(channels: tensor.shape[0], height: tensor.shape[1], width: tensor.shape[2])
+    load(tensor)
+  }
 
   /// Element count including borders.
   var count: Int { channels * planeStride }

@@ -24,43 +24,17 @@ func biasReLUForward(_ planes: PaddedPlanes, bias: [Float]) {
   }
 }
 
-/// The gradient through ReLU, in place: adds `tap` (a gradient arriving at this layer's output
-/// from outside, (C, H, W)) if given, then keeps `gradient` where the ReLU's output was positive.
+/// The gradient through ReLU, in place: keeps `gradient` where the ReLU's output was positive.
 /// Since the activations' border is zero, this also zeroes the gradient's border.
-// gradient (C, H+2, W+2), activation (C, H+2, W+2) = ReLU output, tap (C, H, W)
-// gradient = (gradient + tap) * (activation > 0)
-func reluBackward(_ gradient: PaddedPlanes, activation: PaddedPlanes, adding tap: Tensor? = nil) {
+// gradient (C, H+2, W+2), activation (C, H+2, W+2) = ReLU output
+// gradient = gradient * (activation > 0)
+func reluBackward(_ gradient: PaddedPlanes, activation: PaddedPlanes) {
   precondition(gradient.count == activation.count, "ReLU gradient and activation differ in size")
-  let (height, width, rowStride, plane) = (
-    gradient.height, gradient.width, gradient.rowStride, gradient.planeStride
-  )
+  let plane = gradient.planeStride
   let (g, a) = (gradient.base, activation.base)
-  guard let tap else {
-    parallelChunks(0..<gradient.channels) { chunk in
-      for i in (chunk.lowerBound * plane)..<(chunk.upperBound * plane) where !(a[i] > 0) {
-        g[i] = 0
-      }
-    }
-    return
-  }
-  precondition(
-    tap.shape == [gradient.channels, height, width], "tap gradient \(tap.shape) does not fit")
-  tap.scalars.withUnsafeBufferPointer { buffer in
-    guard let start = buffer.baseAddress else { return }
-    nonisolated(unsafe) let t = start
-    parallelChunks(0..<gradient.channels) { chunk in
-      for c in chunk {
-        let (gp, ap) = (g + c * plane, a + c * plane)
-        for x in 0..<rowStride { gp[x] = 0; gp[plane - 1 - x] = 0 }  // top and bottom border rows
-        for y in 1...height {
-          let (gr, ar, tr) = (
-            gp + y * rowStride, ap + y * rowStride, t + (c * height + y - 1) * width - 1
-          )
-          gr[0] = 0
-          for x in 1...width { gr[x] = ar[x] > 0 ? gr[x] + tr[x] : 0 }
-          gr[width + 1] = 0
-        }
-      }
+  parallelChunks(0..<gradient.channels) { chunk in
+    for i in (chunk.lowerBound * plane)..<(chunk.upperBound * plane) where !(a[i] > 0) {
+      g[i] = 0
     }
   }
 }

@@ -65,9 +65,27 @@ final class Workspace {
   }
 
   /// The gradient with respect to `activation(layer)`.
+  ///
+  /// A backward pass needs only the gradients of the layer it is at and of the one below, so the
+  /// layers take turns in two buffers (layer d in buffer d % 2): a gradient is overwritten two
+  /// layers further down, and what it holds, borders included, is left over from other layers.
   func activationGradient(_ layer: VGG19.Layer) -> PaddedPlanes {
-    planes(
-      &activationGradients, layer.depth, channels: channels[layer.depth], size: size(of: layer))
+    if let planes = activationGradients[layer.depth] { return planes }
+    let size = size(of: layer)
+    let planes = PaddedPlanes(
+      channels: channels[layer.depth], height: size.height, width: size.width,
+      in: gradientStorage[layer.depth % 2])
+    activationGradients[layer.depth] = planes
+    return planes
+  }
+
+  /// The two buffers of `activationGradient`, each as large as the largest layer of its parity.
+  private lazy var gradientStorage: [PlaneStorage] = (0..<2).map { parity in
+    let largest = VGG19.Layer.allCases.filter { $0.depth % 2 == parity }.map { layer in
+      let (h, w) = size(of: layer)
+      return channels[layer.depth] * (h + 2) * (w + 2)
+    }.max() ?? 1
+    return PlaneStorage(capacity: largest)
   }
 
   /// The pooled output of the previous block, the input of `layer` (which follows a pooling).

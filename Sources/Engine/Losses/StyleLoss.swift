@@ -94,36 +94,59 @@ struct StyleLoss {
   }
 
   /// The loss at activations F (C, H, W); adds its gradient dE/dF to `gradient` (C, H, W).
-  ///
-  /// E = w/C^2 sum_ij (G_ij - A_ij)^2 with G = F F^T / (C*N); dE/dG = 2w (G - A) / C^2 and, G - A
-  /// being symmetric, dE/dF = (dE/dG + dE/dG^T) F / (C*N) = 4w (G - A) F / (C^3 N).
-  /// Allocates nothing: the Gram matrix lives in this loss's scratch buffer.
   mutating func valueAndGradient(_ features: Tensor, accumulatingInto gradient: inout Tensor)
     -> Float
   {
-    let channels = features.shape[0]
-    let pixels = features.count / max(1, channels)
+    precondition(
+      gradient.shape == features.shape, "gradient \(gradient.shape) != \(features.shape)")
+    let (planes, gradientPlanes) = (PaddedPlanes(features), PaddedPlanes(gradient))
+    let value = value(at: planes)
+    addGradient(at: planes, to: gradientPlanes)
+    gradientPlanes.copyInterior(into: &gradient)
+    return value
+  }
+
+  /// The loss at the activations F in the interior of `features` (whose border is zero); keeps
+  /// G - A for `addGradient(at:to:)`. Allocates nothing: G lives in this loss's scratch buffer.
+  ///
+  /// E = w/C^2 sum_ij (G_ij - A_ij)^2 with G = F F^T / (C*N).
+  mutating func value(at features: PaddedPlanes) -> Float {
+    let channels = features.channels
     precondition(
       channels * channels == target.count,
       "style target is \(target.shape) but features have \(channels) channels")
-    precondition(
-      gradient.shape == features.shape, "gradient \(gradient.shape) != \(features.shape)")
-    gramMatrix(features, into: &difference)
+    // F (C, P) with P = (H+2)(W+2): the zero borders add nothing. G (C, C) = F F^T / (C*N)
+    difference.withUnsafeMutableBufferPointer { g in
+      guard let g = g.baseAddress else { return }
+      gemm(
+        features.base, features.base, transposeB: true, into: g, m: channels, n: channels,
+        k: features.planeStride, alpha: 1 / Float(channels * features.height * features.width))
+    }
     var sum: Double = 0
     for i in difference.indices {
       difference[i] -= target.scalars[i]
       sum += Double(difference[i]) * Double(difference[i])
     }
-    // dF (C, N) += alpha (G - A) (C, C) F (C, N)
+    return weight * Float(sum / Double(channels * channels))
+  }
+
+  /// Adds dE/dF at the activations of the last `value(at:)` to the planes of `gradient`.
+  ///
+  /// dE/dG = 2w (G - A) / C^2 and, G - A being symmetric, dE/dF = (dE/dG + dE/dG^T) F / (C*N)
+  /// = 4w (G - A) F / (C^3 N). On the border it adds zero (F is zero there).
+  func addGradient(at features: PaddedPlanes, to gradient: PaddedPlanes) {
+    let channels = features.channels
+    precondition(
+      gradient.channels == channels && gradient.planeStride == features.planeStride,
+      "gradient planes do not match the features")
+    let pixels = features.height * features.width
+    // dF (C, P) += alpha (G - A) (C, C) F (C, P)
     let alpha = 4 * weight / (Float(channels) * Float(channels) * Float(channels * pixels))
     difference.withUnsafeBufferPointer { d in
-      features.scalars.withUnsafeBufferPointer { f in
-        gradient.scalars.withUnsafeMutableBufferPointer { g in
-          guard let d = d.baseAddress, let f = f.baseAddress, let g = g.baseAddress else { return }
-          gemm(d, f, into: g, m: channels, n: pixels, k: channels, alpha: alpha, beta: 1)
-        }
-      }
+      guard let d = d.baseAddress else { return }
+      gemm(
+        d, features.base, into: gradient.base, m: channels, n: features.planeStride, k: channels,
+        alpha: alpha, beta: 1)
     }
-    return weight * Float(sum / Double(channels * channels))
   }
 }

@@ -7,7 +7,9 @@ extension Benchmark {
   ///
   /// Returns a table of milliseconds per layer and algorithm, best of `repeats`.
   public static func compareKernels(height: Int, width: Int, repeats: Int) -> String {
-    let names = ["shifted", "winograd"]
+    // bwd rows: "winograd" runs on kernels transformed from the adjoint weights, "adjoint" is
+    // the forward's Winograd run backwards on the forward's own kernels (what VGG19 uses)
+    let names = ["shifted", "winograd", "adjoint"]
     var lines = [
       "\(width)x\(height): ms per convolution (best of \(repeats)); fwd = inC->outC, bwd = outC->inC",
       "layer    direction  " + names.map { $0.padding(toLength: 15, withPad: " ", startingAt: 0) }
@@ -28,10 +30,17 @@ extension Benchmark {
           weights: weights, outChannels: o, inChannels: c,
           strategy: ConvolutionLayer.strategy(depth: c, outputs: o))
         let winograd = WinogradConvolution(weights: weights, outChannels: o, inChannels: c)
-        let runs: [() -> Void] = [
+        // the forward convolution whose adjoint this row's backward is, (c <- o)
+        let forward = WinogradConvolution(
+          weights: Tensor(randomUniform: [c, o, 3, 3], in: -0.05...0.05, seed: 1).scalars,
+          outChannels: c, inChannels: o)
+        var runs: [() -> Void] = [
           { shifted.apply(input, into: output, scratch: scratch) },
           { winograd.apply(input, into: output, scratch: scratch) },
         ]
+        if direction == "bwd" {
+          runs.append { forward.applyAdjoint(input, into: output, scratch: scratch) }
+        }
         var best = [Double](repeating: .infinity, count: runs.count)
         for _ in 0...repeats {  // the first round warms up
           for (index, run) in runs.enumerated() {
@@ -40,7 +49,7 @@ extension Benchmark {
             best[index] = min(best[index], Double(LayerProfile.now() - start) * 1e-9)
           }
         }
-        for index in best.indices { totals[index] += best[index] }
+        for index in best.indices where best[index].isFinite { totals[index] += best[index] }
         lines.append(
           "\(layer.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(direction)        "
             + best.map { String(format: "%-15.2f", $0 * 1e3) }.joined())

@@ -82,18 +82,48 @@ func applyWinograd(
     }
   }
 
-  /// The backward pass is the same kernel on the adjoint weights; compared with the adjoint of
-  /// the direct convolution by finite differences of loss = sum(r * conv(x)).
+  /// The backward pass runs the algorithm backwards on the same kernels; compared with the
+  /// direct convolution on the adjoint (transposed, flipped) weights, on every shape, as one
+  /// block and in bands of blocks over both cores (blocks of 1 and 5 tiles, which straddle tile
+  /// rows and band edges). The target starts out full of garbage: every element is written.
+  @Test
+  func adjointMatchesTheDirectAdjointConvolution() {
+    for (index, (c, o, h, w)) in (Self.shapes + [(4, 3, 37, 29)]).enumerated() {
+      let gradient = Tensor(randomUniform: [o, h, w], seed: UInt64(200 + index))
+      let weights = Tensor(randomUniform: [o, c, 3, 3], seed: UInt64(300 + index)).scalars
+      let expected = directConvolution(
+        gradient, weights: ShiftedConvolution.adjointWeights(weights, outChannels: o, inChannels: c),
+        outChannels: c
+      ).scalars
+      let scale = max(1, expected.map(abs).max() ?? 1)
+      let kernel = WinogradConvolution(weights: weights, outChannels: o, inChannels: c)
+      let source = PaddedPlanes(gradient)
+      let perTile = 36 * (c + o)
+      for (budget, split) in [(1 << 19, 256), (1, 1), (5 * perTile, 1)] {
+        let target = PaddedPlanes(channels: c, height: h, width: w)
+        target.base.update(repeating: .nan, count: target.count)
+        kernel.applyAdjoint(
+          source, into: target, scratch: Scratch(), blockBudget: budget,
+          minimumTilesPerCore: split)
+        let difference = maxAbsDifference(target.tensor().scalars, expected)
+        #expect(
+          difference < Self.tolerance * scale,
+          "\(o)->\(c) adjoint on \(h)x\(w), budget \(budget): max abs diff \(difference)")
+      }
+    }
+  }
+
+  /// The adjoint is the derivative of loss = sum(r * conv(x)), checked by finite differences.
   @Test
   func adjointMatchesFiniteDifferences() {
     let (c, o, h, w) = (3, 5, 7, 9)
     let weights = Tensor(randomUniform: [o, c, 3, 3], seed: 3).scalars
     let x = Tensor(randomUniform: [c, h, w], seed: 4)
     let r = Tensor(randomUniform: [o, h, w], seed: 5)
-    let adjoint = WinogradConvolution(
-      weights: ShiftedConvolution.adjointWeights(weights, outChannels: o, inChannels: c),
-      outChannels: c, inChannels: o)
-    let analytic = applyWinograd(adjoint, r).tensor().scalars
+    let target = PaddedPlanes(channels: c, height: h, width: w)
+    WinogradConvolution(weights: weights, outChannels: o, inChannels: c).applyAdjoint(
+      PaddedPlanes(r), into: target, scratch: Scratch())
+    let analytic = target.tensor().scalars
     let check = GradientCheck(input: x.scalars, analytic: analytic) { scalars in
       dot(
         r.scalars,

@@ -4,6 +4,8 @@ enum ConvolutionKernel {
   case shifted(ShiftedConvolution)
   /// Winograd's F(4x4, 3x3): 4x fewer multiplies, for layers wide enough to pay the transforms.
   case winograd(WinogradConvolution)
+  /// The adjoint of a Winograd convolution, on its own transformed kernels.
+  case winogradAdjoint(WinogradConvolution)
 
   /// Packs `weights`, (outC, inC, 3, 3), for the algorithm that suits the shape.
   init(
@@ -34,6 +36,9 @@ enum ConvolutionKernel {
       if let bias { biasReLUForward(output, bias: bias) }
     case .winograd(let kernel):
       kernel.apply(input, into: output, scratch: scratch, bias: bias)
+    case .winogradAdjoint(let kernel):
+      precondition(bias == nil, "the adjoint has no bias")
+      kernel.applyAdjoint(input, into: output, scratch: scratch)
     }
   }
 }
@@ -69,7 +74,7 @@ enum KernelWeights {
 ///
 /// The kernels are packed on first use, so layers a network never reaches (relu5_2 ... relu5_4
 /// for the usual taps) cost only their weights: Winograd's transformed kernels take 4x the
-/// weights' memory per direction. Not thread-safe, like `VGG19`.
+/// weights' memory (once: the backward pass runs on the forward's). Not thread-safe, like `VGG19`.
 final class ConvolutionLayer {
   let inChannels: Int
   let outChannels: Int
@@ -85,11 +90,18 @@ final class ConvolutionLayer {
   private(set) lazy var forwardKernel = ConvolutionKernel(
     weights: weights, outChannels: outChannels, inChannels: inChannels,
     winogradMinimumChannels: winogradMinimumChannels, defaultStrategy: defaultStrategy)
-  private(set) lazy var backwardKernel = ConvolutionKernel(
-    weights: ShiftedConvolution.adjointWeights(
-      weights, outChannels: outChannels, inChannels: inChannels),
-    outChannels: inChannels, inChannels: outChannels,
-    winogradMinimumChannels: winogradMinimumChannels, defaultStrategy: defaultStrategy)
+  /// The forward kernel's adjoint when that is Winograd (sharing its kernels), else the shifted
+  /// products on the adjoint weights.
+  private(set) lazy var backwardKernel: ConvolutionKernel =
+    if case .winograd(let forward) = forwardKernel {
+      .winogradAdjoint(forward)
+    } else {
+      ConvolutionKernel(
+        weights: ShiftedConvolution.adjointWeights(
+          weights, outChannels: outChannels, inChannels: inChannels),
+        outChannels: inChannels, inChannels: outChannels, winogradMinimumChannels: .max,
+        defaultStrategy: defaultStrategy)
+    }
 
   convenience init(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int) {
     self.init(

@@ -35,8 +35,11 @@ public final class VideoStyleTransfer {
   public struct FrameReport {
     /// The stylised frame.
     public var result: StyleTransfer.Result
-    /// Seconds spent on optical flow for this frame.
+    /// Seconds spent on optical flow for this frame (both directions of each pair, with the
+    /// warps and reliability masks).
     public var flowSeconds: Double
+    /// How many earlier frames were brought in by flow (0 for the first frame of a pass).
+    public var flowPairs = 0
   }
 
   /// The video settings.
@@ -152,7 +155,7 @@ public final class VideoStyleTransfer {
       original, initial: start, temporal: targets, iterations: configuration.iterations,
       progress: progress)
     recordFinished(original: original, output: result.image, index: index)
-    return FrameReport(result: result, flowSeconds: flowSeconds)
+    return FrameReport(result: result, flowSeconds: flowSeconds, flowPairs: warpedOutputs.count)
   }
 
   /// Adds a frame stylised earlier in the current pass (e.g. read back from a checkpoint) to the

@@ -68,11 +68,12 @@ struct ClipBenchmark {
     var lines = [
       "whole clip: \(clip) (\(info.displayWidth)x\(info.displayHeight)), style \(style), "
         + "\(best.frames.count) frames at default settings, \(coreCountText)",
-      String(format: "  %-44@ %9@", "", "seconds"),
     ]
     func row(_ label: String, _ value: String) {
-      lines.append(String(format: "  %-44@ %9@", label, value))
+      let padding = String(repeating: " ", count: max(1, 44 - label.count))
+      lines.append("  " + label + padding + String(repeating: " ", count: max(0, 9 - value.count)) + value)
     }
+    row("", "seconds")
     row("first frame (\(first.iterations) iterations)", String(format: "%.1f", first.seconds))
     if let fastest = later.min(by: { $0.seconds < $1.seconds }),
       let slowest = later.max(by: { $0.seconds < $1.seconds })

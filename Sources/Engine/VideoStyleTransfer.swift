@@ -35,8 +35,11 @@ public final class VideoStyleTransfer {
   public struct FrameReport {
     /// The stylised frame.
     public var result: StyleTransfer.Result
-    /// Seconds spent on optical flow for this frame.
+    /// Seconds spent on optical flow for this frame (both directions of each pair, with the
+    /// warps and reliability masks).
     public var flowSeconds: Double
+    /// How many earlier frames were brought in by flow (0 for the first frame of a pass).
+    public var flowPairs = 0
   }
 
   /// The video settings.
@@ -118,8 +121,7 @@ public final class VideoStyleTransfer {
     for step in configuration.temporalFrames.sorted() {
       let neighbour = index - direction * step
       guard let earlier = history.first(where: { $0.index == neighbour }) else { continue }
-      let backward = try flowField(from: index, original, to: earlier.index, earlier.original)
-      let forward = try flowField(from: earlier.index, earlier.original, to: index, original)
+      let (backward, forward) = try flowPair(index, original, earlier.index, earlier.original)
       let warped = warp(earlier.output.pixels, by: backward)
       // The smoothing in `consistencyWeights` lets some weight into pixels whose source is
       // outside the earlier frame, where the warp only repeats its border: none there.
@@ -153,7 +155,7 @@ public final class VideoStyleTransfer {
       original, initial: start, temporal: targets, iterations: configuration.iterations,
       progress: progress)
     recordFinished(original: original, output: result.image, index: index)
-    return FrameReport(result: result, flowSeconds: flowSeconds)
+    return FrameReport(result: result, flowSeconds: flowSeconds, flowPairs: warpedOutputs.count)
   }
 
   /// Adds a frame stylised earlier in the current pass (e.g. read back from a checkpoint) to the
@@ -166,11 +168,25 @@ public final class VideoStyleTransfer {
     history.removeAll { pass.direction * (index - $0.index) >= reach }
   }
 
-  private func flowField(from: Int, _ first: Image, to: Int, _ second: Image) throws -> FlowField {
-    if let known = try flowSource?(from, to) {
-      return known.resized(width: first.width, height: first.height)
+  /// The flows from frame `index` to the earlier frame `other` (backward) and back (forward).
+  ///
+  /// Estimated flows run side by side, one per core, each with its rows on one thread: two
+  /// independent solvers keep both cores busier than one solver whose every step waits for the
+  /// slower half of its rows (the coarse pyramid levels are too small to split well).
+  private func flowPair(_ index: Int, _ image: Image, _ other: Int, _ otherImage: Image) throws
+    -> (backward: FlowField, forward: FlowField)
+  {
+    let known = (backward: try flowSource?(index, other), forward: try flowSource?(other, index))
+    if known.backward == nil && known.forward == nil {
+      let both = flow.flowsBothWays(between: otherImage.pixels, and: image.pixels)
+      return (both.backward, both.forward)
     }
-    return flow.flow(from: first.pixels, to: second.pixels)
+    return (
+      known.backward?.resized(width: image.width, height: image.height)
+        ?? flow.flow(from: image.pixels, to: otherImage.pixels),
+      known.forward?.resized(width: image.width, height: image.height)
+        ?? flow.flow(from: otherImage.pixels, to: image.pixels)
+    )
   }
 }
 

@@ -18,6 +18,27 @@ struct Bench: ParsableCommand {
       end-point error (EPE) on three synthetic scenes with known flow.
       """)
 
+  @Flag(
+    help: """
+      Instead of the parts: stylise a whole clip at the main command's default settings \
+      (--video, default \(ClipBenchmark.sampleClip)) and print where the time went.
+      """)
+  var clip = false
+
+  @Option(help: ArgumentHelp("The clip for --clip (implies --clip).", valueName: "path"))
+  var video: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "The style image for --clip (default: \(ClipBenchmark.sampleStyle)).", valueName: "path"))
+  var style: String?
+
+  @Option(help: "With --clip: only the first N frames (the first frame alone takes minutes).")
+  var frames: Int?
+
+  @Option(help: "With --clip: whole-clip runs; the fastest is reported.")
+  var clipRuns = 1
+
   @Option(help: "Run only this part: network or flow (default: both).")
   var only: BenchPart?
 
@@ -64,6 +85,16 @@ struct Bench: ParsableCommand {
 
   func validate() throws {
     _ = try parsedSizes()
+    let wholeClip = clip || video != nil
+    if !wholeClip, style != nil || frames != nil {
+      throw ValidationError("--style and --frames go with --clip.")
+    }
+    if let frames, frames < 1 { throw ValidationError("--frames must be at least 1.") }
+    guard clipRuns >= 1 else { throw ValidationError("--clip-runs must be at least 1.") }
+    for path in [video ?? ClipBenchmark.sampleClip, style ?? ClipBenchmark.sampleStyle]
+    where wholeClip && !FileManager.default.fileExists(atPath: path) {
+      throw ValidationError("'\(path)' does not exist (the samples: make samples).")
+    }
     guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1.") }
     if let strategy, !Benchmark.convolutionStrategies.contains(strategy) {
       throw ValidationError(
@@ -72,6 +103,14 @@ struct Bench: ParsableCommand {
   }
 
   mutating func run() throws {
+    if clip || video != nil {
+      installInterruptHandler()
+      let benchmark = ClipBenchmark(
+        clip: video ?? ClipBenchmark.sampleClip, style: style ?? ClipBenchmark.sampleStyle,
+        frames: frames, weights: weights, runs: clipRuns)
+      print(try benchmark.run())
+      return
+    }
     if only != .flow { try runNetwork() }
     if only != .network { print(flowBenchmark()) }
   }

@@ -79,24 +79,8 @@ struct Stylize: ParsableCommand {
       summary = try job.stylizeImage(input, longSide: options.styleOptions.longSide(for: inputInfo))
     } else {
       installInterruptHandler()
-      let video = VideoStyleTransfer(
-        transfer: transfer,
-        configuration: try videoOptions.configuration(iterations: options.styleOptions.iterations))
-      if videoOptions.flowDir != nil {
-        let videoOptions = videoOptions
-        video.flowSource = { try videoOptions.flowFile(from: $0, to: $1) }
-      }
-      let job = VideoJob(
-        video: video, progress: progress, printEvery: options.styleOptions.printEvery, input: input,
-        info: inputInfo, outputPath: outputPath,
-        workFolder: try WorkFolder(
-          path: videoOptions.workDir ?? defaultWorkFolder(for: outputPath),
-          settingsJSON: try settingsJSON(), restart: videoOptions.restart),
-        longSide: options.styleOptions.longSide(for: inputInfo),
-        transcodeOptions: TranscodeOptions(
-          read: ReadOptions(range: try frameRange()), frameLimit: preview, crf: crf, preset: preset,
-          overwrite: overwrite),
-        keepWorkFolder: videoOptions.keepWork)
+      let job = try videoJob(
+        transfer: transfer, info: inputInfo, outputPath: outputPath, progress: progress)
       summary = try job.run()
     }
     progress.closeLine()
@@ -108,6 +92,30 @@ struct Stylize: ParsableCommand {
     if json {
       print(try jsonSummary(summary, output: outputPath, seconds: seconds))
     }
+  }
+
+  /// The job that stylises a video input (not an image) with these options.
+  func videoJob(
+    transfer: StyleTransfer, info: MediaInfo, outputPath: String, progress: ProgressReporter
+  ) throws -> VideoJob {
+    let video = VideoStyleTransfer(
+      transfer: transfer,
+      configuration: try videoOptions.configuration(iterations: options.styleOptions.iterations))
+    if videoOptions.flowDir != nil {
+      let videoOptions = videoOptions
+      video.flowSource = { try videoOptions.flowFile(from: $0, to: $1) }
+    }
+    return VideoJob(
+      video: video, progress: progress, printEvery: options.styleOptions.printEvery, input: input,
+      info: info, outputPath: outputPath,
+      workFolder: try WorkFolder(
+        path: videoOptions.workDir ?? defaultWorkFolder(for: outputPath),
+        settingsJSON: try settingsJSON(), restart: videoOptions.restart),
+      longSide: options.styleOptions.longSide(for: info),
+      transcodeOptions: TranscodeOptions(
+        read: ReadOptions(range: try frameRange()), frameLimit: preview, crf: crf, preset: preset,
+        overwrite: overwrite),
+      keepWorkFolder: videoOptions.keepWork)
   }
 
   /// `--start` and `--end` as a range of the input.

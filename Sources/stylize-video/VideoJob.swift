@@ -109,8 +109,14 @@ struct VideoJob {
       let started = Date()
       var clock = IterationClock()
       var clockScale = 1
+      var (firstIterationEnd, lastIterationEnd): (Date?, Date?) = (nil, nil)
       let report = try stylize { state in
         if state.scale != clockScale { (clock, clockScale) = (IterationClock(), state.scale) }
+        if state.scale == state.scales {
+          let now = Date()
+          if firstIterationEnd == nil { firstIterationEnd = now }
+          lastIterationEnd = now
+        }
         clock.tick()
         let estimate = FrameTimeEstimate(state: state, secondsPerIteration: clock.secondsPerIteration)
         tracker.fullSizeSecondsPerIteration = estimate.fullSizeSecondsPerIteration
@@ -124,6 +130,13 @@ struct VideoJob {
       tracker.finished(seconds: seconds)
       summary.iterations += report.result.iterations
       summary.frameLosses.append(report.result.losses)
+      let iterationSpan =
+        firstIterationEnd.flatMap { first in lastIterationEnd?.timeIntervalSince(first) } ?? 0
+      summary.frameTimings.append(
+        FrameTiming(
+          index: index, seconds: seconds, flowSeconds: report.flowSeconds,
+          flowPairs: report.flowPairs, iterations: report.result.iterations,
+          laterIterationsSeconds: iterationSpan))
       progress.log(
         String(
           format: "%@: %.1f s (flow %.1f s), %d iterations, loss %.4g; ETA ", label, seconds,

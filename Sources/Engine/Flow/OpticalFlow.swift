@@ -89,6 +89,30 @@ public struct OpticalFlow: Sendable {
     return FlowField(width: u.width, height: u.height, u: u.values, v: v.values)
   }
 
+  /// The flows from `first` to `second` (forward) and from `second` to `first` (backward), each
+  /// exactly what `flow(from:to:)` returns.
+  ///
+  /// The two run side by side, one per core, each solver's steps serial on its thread: no
+  /// waiting at the end of every step for the slower half of the rows, and the solver's serial
+  /// parts (normalisation, brightness matching) overlap.
+  public func flowsBothWays(between first: Tensor, and second: Tensor)
+    -> (forward: FlowField, backward: FlowField)
+  {
+    var fields: [FlowField?] = [nil, nil]
+    fields.withUnsafeMutableBufferPointer { fields in
+      parallelChunks(0..<2) { directions in
+        for direction in directions {
+          fields[direction] =
+            direction == 0 ? flow(from: first, to: second) : flow(from: second, to: first)
+        }
+      }
+    }
+    guard let forward = fields[0], let backward = fields[1] else {
+      preconditionFailure("both flows are computed")
+    }
+    return (forward, backward)
+  }
+
   /// Both frames mapped by one affine map to mean 128 and standard deviation 50, the spread of a
   /// typical 0...255 image, so `dataWeight` does not depend on the input range.
   private func normalised(_ a: Plane, _ b: Plane) -> (Plane, Plane) {

@@ -22,8 +22,9 @@ final class LayerProfile {
   }
 }
 
-/// Timing of one style-transfer iteration (VGG-19 forward to relu5_1 plus backward to the image)
-/// against the matrix products it is made of.
+/// Timing of one style-transfer iteration (VGG-19 forward to relu5_1, the style losses at
+/// relu1_1 ... relu5_1 and the content loss at relu4_2, backward to the image) against the
+/// matrix products it is made of.
 public enum Benchmark {
   /// The layers a Gatys-style iteration captures: the style layers and relu4_2 for content.
   public static let iterationTaps: Set<VGG19.Layer> = [
@@ -75,15 +76,8 @@ public enum Benchmark {
     precondition(repeats >= 1, "repeats must be at least 1")
     let image = Tensor(randomUniform: [3, height, width], in: -120...150, seed: 1)
     let deepest = iterationTaps.max() ?? .relu5_1
-    var seed: UInt64 = 2
-    let gradients = Dictionary(
-      uniqueKeysWithValues: iterationTaps.map { layer -> (VGG19.Layer, Tensor) in
-        seed += 1
-        let (h, w) = VGG19.outputSize(of: layer, height: height, width: width)
-        return (layer, Tensor(randomUniform: [network.channels(at: layer), h, w], seed: seed))
-      })
-    _ = network.forward(image, capturing: iterationTaps)  // warm-up: allocates the buffers
-    _ = network.backward(gradients: gradients)
+    var losses = iterationLosses(on: network, height: height, width: width)
+    _ = losses.evaluate(image, on: network)  // warm-up: allocates the buffers
     // The products of each convolution as single sgemm calls: forward (outC, 9 inC) x (9 inC, HW),
     // backward (inC, 9 outC) x (9 outC, HW).
     let shapes = VGG19.Layer.allCases[0...deepest.depth].flatMap {
@@ -100,22 +94,18 @@ public enum Benchmark {
     var bestGemm = [Double](repeating: .infinity, count: shapes.count)
     var bestIteration = Double.infinity
     var bestReference = Double.infinity
-    if let reference {
-      _ = reference.forward(image, capturing: iterationTaps)
-      _ = reference.backward(gradients: gradients)
-    }
+    var referenceLosses = reference.map { iterationLosses(on: $0, height: height, width: width) }
+    if let reference { _ = referenceLosses?.evaluate(image, on: reference) }
     for _ in 0..<repeats {
       if let reference {
         let start = LayerProfile.now()
-        _ = reference.forward(image, capturing: iterationTaps)
-        _ = reference.backward(gradients: gradients)
+        _ = referenceLosses?.evaluate(image, on: reference)
         bestReference = min(bestReference, Double(LayerProfile.now() - start) * 1e-9)
       }
       let profile = LayerProfile()
       network.profile = profile
       let start = LayerProfile.now()
-      _ = network.forward(image, capturing: iterationTaps)
-      _ = network.backward(gradients: gradients)
+      _ = losses.evaluate(image, on: network)
       bestIteration = min(bestIteration, Double(LayerProfile.now() - start) * 1e-9)
       network.profile = nil
       for depth in bestForward.indices {
@@ -146,6 +136,26 @@ public enum Benchmark {
   }
 
   /// Times single sgemm calls of given shapes on buffers sized for the largest.
+  /// The losses of one iteration on `network`: style at the style taps and content at relu4_2
+  /// (weights 100 and 5), towards the activations of `style` and `content`.
+  static func iterationLosses(on network: VGG19, style: Tensor, content: Tensor) -> FeatureLosses {
+    let styleLayers = iterationTaps.subtracting([.relu4_2])
+    let styleTargets = network.forward(style, capturing: styleLayers)
+    let contentTargets = network.forward(content, capturing: [.relu4_2])
+    return FeatureLosses(
+      style: styleTargets.mapValues { StyleLoss(styleFeatures: [$0], weight: 100) },
+      content: contentTargets.mapValues { ContentLoss(target: $0, weight: 5) })
+  }
+
+  /// `iterationLosses` towards random images of that size.
+  private static func iterationLosses(on network: VGG19, height: Int, width: Int)
+    -> FeatureLosses
+  {
+    iterationLosses(
+      on: network, style: Tensor(randomUniform: [3, height, width], in: -120...150, seed: 2),
+      content: Tensor(randomUniform: [3, height, width], in: -120...150, seed: 3))
+  }
+
   private final class GemmTimer {
     let shapes: [(m: Int, k: Int, n: Int)]
     let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>,
@@ -273,27 +283,10 @@ public struct LossAgreement: Sendable {
     let content = Self.smoothImage(height: height, width: width, seed: 31)
     let style = Self.smoothImage(height: height, width: width, seed: 32)
     let image = Self.smoothImage(height: height, width: width, seed: 33)
-    let taps = Benchmark.iterationTaps
     func evaluate(_ vgg: VGG19) -> (Double, Tensor) {
-      let styleTaps = vgg.forward(style, capturing: taps)
-      let contentTaps = vgg.forward(content, capturing: [.relu4_2])
-      let current = vgg.forward(image, capturing: taps)
-      var total = 0.0
-      var gradients: [VGG19.Layer: Tensor] = [:]
-      for layer in taps {
-        guard let features = current[layer] else { continue }
-        var gradient = Tensor(shape: features.shape)
-        if layer == .relu4_2, let target = contentTaps[layer] {
-          total += Double(
-            ContentLoss(target: target, weight: 5).valueAndGradient(
-              features, accumulatingInto: &gradient))
-        } else if let target = styleTaps[layer] {
-          var loss = StyleLoss(styleFeatures: [target], weight: 100)
-          total += Double(loss.valueAndGradient(features, accumulatingInto: &gradient))
-        }
-        gradients[layer] = gradient
-      }
-      return (total, vgg.backward(gradients: gradients))
+      var losses = Benchmark.iterationLosses(on: vgg, style: style, content: content)
+      let (styleValue, contentValue, gradient) = losses.evaluate(image, on: vgg)
+      return (Double(styleValue) + Double(contentValue), gradient)
     }
     let (value, gradient) = evaluate(network)
     let (referenceValue, referenceGradient) = evaluate(reference)

@@ -209,21 +209,19 @@ public final class StyleTransfer {
     progress: (Progress) -> Void
   ) -> (result: Result, point: Tensor) {
     let (width, height) = (content.width, content.height)
-    var styleLosses = styleLossesFor(content)
     let contentTargets = network.forward(
       content.preprocessed(), capturing: Set(configuration.contentLayers))
-    let contentLosses = contentTargets.mapValues {
-      ContentLoss(target: $0, weight: configuration.contentWeight)
-    }
+    var featureLosses = FeatureLosses(
+      style: styleLossesFor(content),
+      content: contentTargets.mapValues {
+        ContentLoss(target: $0, weight: configuration.contentWeight)
+      })
     let totalVariation = TotalVariation(weight: configuration.totalVariationWeight)
     let temporalLosses = temporal.map {
       TemporalLoss(
         warped: $0.warped.preprocessed(), mask: Tensor(shape: [height, width], scalars: $0.weights),
         weight: configuration.temporalWeight)
     }
-    let taps = Set(configuration.contentLayers + configuration.styleLayers).sorted()
-    guard let deepest = taps.last else { preconditionFailure("no content or style layer") }
-
     var losses = Losses()
     var bestLosses = Losses()
     bestLosses.style = .infinity
@@ -231,19 +229,9 @@ public final class StyleTransfer {
     let objective = { (x: [Float]) -> (loss: Float, gradient: [Float]) in
       lastPoint = x
       let image = Tensor(shape: [3, height, width], scalars: x)
-      // The losses read the activations where the network left them, and add their gradients
-      // straight into the backward pass: no copies of the tapped layers.
-      self.network.run(image, through: deepest)
       losses = Losses()
-      for layer in taps {
-        let features = self.network.activations(at: layer)
-        losses.style += styleLosses[layer]?.value(at: features) ?? 0
-        losses.content += contentLosses[layer]?.value(at: features) ?? 0
-      }
-      var imageGradient = self.network.backward(through: deepest) { layer, features, gradient in
-        styleLosses[layer]?.addGradient(at: features, to: gradient)
-        contentLosses[layer]?.addGradient(at: features, to: gradient)
-      }
+      var imageGradient: Tensor
+      (losses.style, losses.content, imageGradient) = featureLosses.evaluate(image, on: self.network)
       losses.totalVariation = totalVariation.valueAndGradient(
         image, accumulatingInto: &imageGradient)
       for temporalLoss in temporalLosses {

@@ -98,46 +98,38 @@ struct BlockQuantizedVector {
     }
   }
 
+  // The stdlib's SIMD16<Int16> → SIMD16<Float> conversion is an out-of-line call; the plain
+  // loops below are vectorised by LLVM instead (sign extension and cvtdq2ps), and only the sum
+  // is written with SIMD lanes, which LLVM does not reassociate on its own.
+
   /// Block `block`'s part of self'vector; `vector` is the whole vector.
   func dot(with vector: UnsafeBufferPointer<Float>, block: Int) -> Double {
     let elements = Self.elements(ofBlock: block, count: count)
     let sum = values.withUnsafeBufferPointer { values in
-      let (values, vector) = (UnsafeRawBufferPointer(values), UnsafeRawBufferPointer(vector))
-      var lanes = SIMD16<Float>()
-      var i = elements.lowerBound
-      while i + 16 <= elements.upperBound {
-        let q = values.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<Int16>.self)
-        lanes += SIMD16<Float>(q) * vector.loadUnaligned(fromByteOffset: 4 * i, as: Lanes.self)
-        i += 16
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: Self.blockSize) { products in
+        let q = UnsafeBufferPointer(rebasing: values[elements])
+        let v = UnsafeBufferPointer(rebasing: vector[elements])
+        for i in q.indices { products[i] = Float(q[i]) * v[i] }
+        let full = elements.count / 16 * 16
+        var lanes = Lanes()
+        for start in stride(from: 0, to: full, by: 16) {
+          lanes += UnsafeRawBufferPointer(products).loadUnaligned(
+            fromByteOffset: 4 * start, as: Lanes.self)
+        }
+        return products[full..<elements.count].reduce(lanes.sum(), +)
       }
-      var sum = lanes.sum()
-      for i in i..<elements.upperBound {
-        sum += Float(values.load(fromByteOffset: 2 * i, as: Int16.self))
-          * vector.load(fromByteOffset: 4 * i, as: Float.self)
-      }
-      return sum
     }
     return Double(scales[block]) * Double(sum)
   }
 
   /// Block `block`'s part of vector += alpha * self; `vector` is the whole vector.
   func addScaled(_ alpha: Double, into vector: UnsafeMutableBufferPointer<Float>, block: Int) {
-    let elements = Self.elements(ofBlock: block, count: count)
     let factor = Float(alpha * Double(scales[block]))
+    let elements = Self.elements(ofBlock: block, count: count)
     values.withUnsafeBufferPointer { values in
-      let (values, vector) = (UnsafeRawBufferPointer(values), UnsafeMutableRawBufferPointer(vector))
-      var i = elements.lowerBound
-      while i + 16 <= elements.upperBound {
-        let q = values.loadUnaligned(fromByteOffset: 2 * i, as: SIMD16<Int16>.self)
-        let v = vector.loadUnaligned(fromByteOffset: 4 * i, as: Lanes.self)
-        vector.storeBytes(of: v + factor * SIMD16<Float>(q), toByteOffset: 4 * i, as: Lanes.self)
-        i += 16
-      }
-      for i in i..<elements.upperBound {
-        let q = Float(values.load(fromByteOffset: 2 * i, as: Int16.self))
-        let v = vector.load(fromByteOffset: 4 * i, as: Float.self)
-        vector.storeBytes(of: v + factor * q, toByteOffset: 4 * i, as: Float.self)
-      }
+      let q = UnsafeBufferPointer(rebasing: values[elements])
+      let v = UnsafeMutableBufferPointer(rebasing: vector[elements])
+      for i in q.indices { v[i] += factor * Float(q[i]) }
     }
   }
 

@@ -148,7 +148,8 @@ struct BlockQuantizedVector {
     var i = elements.lowerBound
     while i + 16 <= elements.upperBound {
       let x = source.loadUnaligned(fromByteOffset: 4 * i, as: Lanes.self)
-      let magnitude = unsafeBitCast(unsafeBitCast(x, to: SIMD16<UInt32>.self) & 0x7fff_ffff, to: Lanes.self)
+      let magnitude = unsafeBitCast(
+        unsafeBitCast(x, to: SIMD16<UInt32>.self) & 0x7fff_ffff, to: Lanes.self)
       largest.replace(with: magnitude, where: magnitude .> largest)
       finiteness += x - x
       i += 16

@@ -155,7 +155,8 @@ struct LBFGS: Optimizer {
     direction.withUnsafeMutableBufferPointer { d in
       gradient.withUnsafeBufferPointer { g in
         /// Runs `update(block)` on each block of d, then returns vector'd (0 without a vector).
-        func pass(dotWith vector: BlockQuantizedVector?, _ update: (_ block: Int) -> Void) -> Double {
+        func pass(dotWith vector: BlockQuantizedVector?, _ update: (_ block: Int) -> Void) -> Double
+        {
           blockwiseSum(blockCount: blockCount) { block in
             update(block)
             return vector?.dot(with: UnsafeBufferPointer(d), block: block) ?? 0

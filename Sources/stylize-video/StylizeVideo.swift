@@ -1,5 +1,9 @@
 import ArgumentParser
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// The command line: `stylize-video <input> --style <image>` runs `Stylize`, the default.
 @main
 struct StylizeVideo: ParsableCommand {
@@ -18,4 +22,23 @@ struct StylizeVideo: ParsableCommand {
       Stylize.self, Texture.self, Explain.self, Probe.self, Bench.self, FlowCommand.self, Metrics.self,
     ],
     defaultSubcommand: Stylize.self)
+
+  static func main() {
+    returnLargeBuffersToTheSystem()
+    main(nil)
+  }
+}
+
+/// Gives buffers of 256 KB and more pages of their own, returned to the system when freed.
+///
+/// By default glibc raises that threshold after each such free, up to 32 MB, and then serves
+/// the engine's per-iteration images from its heap, which only grows: 1.1 GB peak instead of
+/// 0.83 GB for a 512x288 video. `mallopt` is not in Swift's Glibc module, so it is looked up.
+private func returnLargeBuffersToTheSystem() {
+  #if canImport(Glibc)
+    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+    let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD in <malloc.h>
+    _ = unsafeBitCast(symbol, to: Mallopt.self)(mmapThreshold, 256 << 10)
+  #endif
 }

@@ -1,5 +1,22 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// The engine's own loops (Winograd transforms, pooling, losses, flow) are compiled for the
+/// machine that builds them when it has AVX2 and FMA, as on every x86-64 CPU since 2013: 256-bit
+/// vectors instead of SSE2's 128. `STYLIZE_VIDEO_PORTABLE=1` builds for any x86-64 instead (for
+/// a binary that has to run elsewhere).
+let engineSettings: [SwiftSetting] = {
+  #if arch(x86_64) && os(Linux)
+    let portable = ProcessInfo.processInfo.environment["STYLIZE_VIDEO_PORTABLE"] == "1"
+    let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+    let flags = Set(cpu.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }))
+    if !portable && flags.isSuperset(of: ["avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"]) {
+      return [.unsafeFlags(["-target-cpu", "haswell"])]
+    }
+  #endif
+  return []
+}()
 
 let package = Package(
   name: "stylize-video",
@@ -19,7 +36,7 @@ let package = Package(
       name: "COpenBLAS", pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev"])]),
     .target(name: "Video", dependencies: ["CFFmpeg"]),
-    .target(name: "Engine", dependencies: ["COpenBLAS"]),
+    .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: engineSettings),
     .executableTarget(
       name: "stylize-video",
       dependencies: [

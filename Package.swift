@@ -11,7 +11,8 @@ let engineSettings: [SwiftSetting] = {
     let portable = ProcessInfo.processInfo.environment["STYLIZE_VIDEO_PORTABLE"] == "1"
     let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
     let flags = Set(cpu.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }))
-    if !portable && flags.isSuperset(of: ["avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"]) {
+    let haswell: Set<Substring> = ["avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "abm", "movbe", "xsave"]
+    if !portable && flags.isSuperset(of: haswell) {
       return [.unsafeFlags(["-target-cpu", "haswell"])]
     }
   #endif

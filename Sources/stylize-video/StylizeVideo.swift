@@ -33,7 +33,7 @@ struct StylizeVideo: ParsableCommand {
 /// Gives buffers of 256 KB and more pages of their own, returned to the system when freed.
 ///
 /// By default glibc raises that threshold after each such free, up to 32 MB, and then serves
-/// the engine's per-iteration images from its heap, which only grows: 1.1 GB peak instead of
+/// the engine's per-iteration images from its heap, which only grows: 0.90 GB peak instead of
 /// 0.83 GB for a 512x288 video. `mallopt` is not in Swift's Glibc module, so it is looked up.
 private func returnLargeBuffersToTheSystem() {
   #if canImport(Glibc)

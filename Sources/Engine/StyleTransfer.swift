@@ -225,20 +225,23 @@ public final class StyleTransfer {
     var losses = Losses()
     var bestLosses = Losses()
     bestLosses.style = .infinity
-    var lastPoint: [Float] = []
-    let objective = { (x: [Float]) -> (loss: Float, gradient: [Float]) in
-      lastPoint = x
+    // Buffers the iterations reuse: the loop allocates nothing image-sized once it runs.
+    var lastPoint = [Float](repeating: 0, count: 3 * height * width)
+    var imageGradient = Tensor(shape: [3, height, width])
+    let objective = { (x: [Float], gradient: inout [Float]) -> Float in
+      lastPoint.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: x) }
       let image = Tensor(shape: [3, height, width], scalars: x)
       losses = Losses()
-      var imageGradient: Tensor
-      (losses.style, losses.content, imageGradient) = featureLosses.evaluate(image, on: self.network)
+      (losses.style, losses.content) = featureLosses.evaluate(
+        image, on: self.network, gradient: &imageGradient)
       losses.totalVariation = totalVariation.valueAndGradient(
         image, accumulatingInto: &imageGradient)
       for temporalLoss in temporalLosses {
         losses.temporal += temporalLoss.valueAndGradient(image, accumulatingInto: &imageGradient)
       }
       if losses.total < bestLosses.total { bestLosses = losses }
-      return (losses.total, imageGradient.scalars)
+      gradient.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: imageGradient.scalars) }
+      return losses.total
     }
 
     var x = start.scalars

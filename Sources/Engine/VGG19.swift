@@ -203,13 +203,15 @@ public final class VGG19 {
     guard let deepest = gradients.keys.max() else {
       preconditionFailure("backward needs at least one gradient")
     }
-    return backward(through: deepest) { layer, _, gradient in
+    var imageGradient = Tensor(shape: [])
+    backward(through: deepest, into: &imageGradient) { layer, _, gradient in
       if let tap = gradients[layer] { gradient.add(tap) }
     }
+    return imageGradient
   }
 
   /// Runs `image`, (3, H, W), through the network up to `deepest`; the activations stay in place
-  /// for `activations(at:)` and `backward(through:addingLossGradients:)` until the next run.
+  /// for `activations(at:)` and `backward(through:into:addingLossGradients:)` until the next run.
   func run(_ image: Tensor, through deepest: Layer) {
     precondition(
       image.shape.count == 3 && image.shape[0] == 3, "image must be (3, H, W), got \(image.shape)")
@@ -249,17 +251,18 @@ public final class VGG19 {
     return workspace.activation(layer)
   }
 
-  /// Returns the gradient with respect to the image of the last run, of losses on the
-  /// activations of `deepest` and the layers before it.
+  /// Writes into `imageGradient` the gradient with respect to the image of the last run, of
+  /// losses on the activations of `deepest` and the layers before it. The tensor is reused when
+  /// it has the image's shape and no other owner, else replaced.
   ///
   /// At each layer, deepest first, `addLossGradients(layer, activations, gradient)` adds the
   /// gradient of that layer's losses with respect to its activations to the interior of
   /// `gradient`, which holds the gradient flowing back from the layers above (zero at
   /// `deepest`); what it writes on the border is ignored.
   func backward(
-    through deepest: Layer,
+    through deepest: Layer, into imageGradient: inout Tensor,
     addingLossGradients addLossGradients: (Layer, _ activations: PaddedPlanes, _ gradient: PaddedPlanes) -> Void
-  ) -> Tensor {
+  ) {
     guard let workspace, deepest.depth <= workspace.forwardDepth else {
       preconditionFailure("the last run stopped before \(deepest)")
     }
@@ -284,7 +287,11 @@ public final class VGG19 {
       }
       profile?.lap(backward: layer)
     }
-    return workspace.inputGradient.tensor()
+    let input = workspace.inputGradient
+    if imageGradient.shape != [3, input.height, input.width] {
+      imageGradient = Tensor(shape: [3, input.height, input.width])
+    }
+    input.copyInterior(into: &imageGradient)
   }
 }
 

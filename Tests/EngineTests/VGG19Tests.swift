@@ -82,7 +82,8 @@ import Testing
     let copied = vgg.backward(gradients: tapGradients)
     // In place, after a pass on another image so that every buffer holds stale values.
     vgg.run(Tensor(randomUniform: [3, 29, 23], seed: 11), through: .relu4_1)
-    _ = vgg.backward(through: .relu4_1) { _, _, gradient in
+    var inPlace = Tensor(shape: [3, 29, 23], repeating: 7)  // reused, overwritten
+    vgg.backward(through: .relu4_1, into: &inPlace) { _, _, gradient in
       gradient.add(Tensor(shape: [gradient.channels, gradient.height, gradient.width], repeating: 3))
     }
     vgg.run(image, through: .relu4_1)
@@ -91,7 +92,7 @@ import Testing
       inPlaceValue += styleLosses[layer]!.value(at: vgg.activations(at: layer))
     }
     inPlaceValue += content.value(at: vgg.activations(at: .relu2_1))
-    let inPlace = vgg.backward(through: .relu4_1) { layer, features, gradient in
+    vgg.backward(through: .relu4_1, into: &inPlace) { layer, features, gradient in
       styleLosses[layer]?.addGradient(at: features, to: gradient)
       if layer == .relu2_1 { content.addGradient(at: features, to: gradient) }
     }

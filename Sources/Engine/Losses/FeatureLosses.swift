@@ -17,6 +17,16 @@ struct FeatureLosses {
   mutating func evaluate(_ image: Tensor, on network: VGG19)
     -> (style: Float, content: Float, gradient: Tensor)
   {
+    var gradient = Tensor(shape: [])
+    let (style, content) = evaluate(image, on: network, gradient: &gradient)
+    return (style, content, gradient)
+  }
+
+  /// `evaluate` writing the gradient into `gradient`, reused when it has the image's shape and
+  /// no other owner (so that iterations allocate nothing).
+  mutating func evaluate(_ image: Tensor, on network: VGG19, gradient imageGradient: inout Tensor)
+    -> (style: Float, content: Float)
+  {
     let layers = layers
     guard let deepest = layers.last else { preconditionFailure("no style or content loss") }
     network.run(image, through: deepest)
@@ -27,10 +37,10 @@ struct FeatureLosses {
       contentValue += content[layer]?.value(at: features) ?? 0
     }
     let (style, content) = (style, content)
-    let gradient = network.backward(through: deepest) { layer, features, gradient in
+    network.backward(through: deepest, into: &imageGradient) { layer, features, gradient in
       style[layer]?.addGradient(at: features, to: gradient)
       content[layer]?.addGradient(at: features, to: gradient)
     }
-    return (styleValue, contentValue, gradient)
+    return (styleValue, contentValue)
   }
 }

@@ -101,7 +101,9 @@ struct LBFGS: Optimizer {
         }
       }
     }
-    previousGradient = gradient
+    // A copy, not a reference: the caller's gradient buffer must stay uniquely its own.
+    if previousGradient.count != count { previousGradient = [Float](repeating: 0, count: count) }
+    previousGradient.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: gradient) }
   }
 
   /// Adds the pair (s, y) = (previous step, g - previous g) to the history if y's > 1e-10.

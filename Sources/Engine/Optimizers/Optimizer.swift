@@ -69,7 +69,27 @@ extension Optimizer {
     objective: (_ x: [Float]) -> (loss: Float, gradient: [Float]),
     onIteration: (_ iteration: Int, _ loss: Float) -> Void = { _, _ in }
   ) -> OptimizationResult {
+    minimize(
+      &x, termination: termination,
+      objective: { x, gradient in
+        let evaluation = objective(x)
+        precondition(evaluation.gradient.count == x.count, "gradient has the wrong length")
+        gradient.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: evaluation.gradient) }
+        return evaluation.loss
+      }, onIteration: onIteration)
+  }
+
+  /// `minimize` with an objective that writes the gradient into a buffer of x's size, the same
+  /// one every iteration: with optimisers that keep no reference to it (both here copy what they
+  /// keep), the loop allocates nothing once their state is built.
+  mutating func minimize(
+    _ x: inout [Float],
+    termination: Termination,
+    objective: (_ x: [Float], _ gradient: inout [Float]) -> Float,
+    onIteration: (_ iteration: Int, _ loss: Float) -> Void = { _, _ in }
+  ) -> OptimizationResult {
     reset()
+    var gradient = [Float](repeating: 0, count: x.count)
     var loss = Float.nan
     var checkpoint: (iteration: Int, loss: Float)?
     guard termination.maxIterations > 0 else {
@@ -79,9 +99,7 @@ extension Optimizer {
     var bestX: [Float] = []
     var bestLoss = Float.infinity
     for iteration in 1...termination.maxIterations {
-      let evaluation = objective(x)
-      loss = evaluation.loss
-      precondition(evaluation.gradient.count == x.count, "gradient has the wrong length")
+      loss = objective(x, &gradient)
       onIteration(iteration, loss)
       guard loss.isFinite else {
         return OptimizationResult(iterations: iteration, loss: loss, reason: .nonFiniteLoss)
@@ -101,7 +119,7 @@ extension Optimizer {
           bestLoss = loss
         }
       }
-      step(&x, gradient: evaluation.gradient)
+      step(&x, gradient: gradient)
       if let start = checkpoint, iteration - start.iteration >= termination.interval {
         let change = abs(start.loss - loss) / max(abs(start.loss), .leastNormalMagnitude)
         if change < termination.relativeTolerance {

@@ -4,7 +4,7 @@ import Foundation
 
 /// The parts of `bench` that can run on their own.
 enum BenchPart: String, ExpressibleByArgument, CaseIterable {
-  case network, flow
+  case network, flow, lbfgs
 }
 
 /// `stylize-video bench`: how fast one style-transfer iteration and the optical flow run here.
@@ -12,8 +12,9 @@ struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Time VGG-19 forward + backward per layer against plain sgemm, and the optical flow.",
     discussion: """
-      One iteration is a forward pass to relu5_1 capturing relu1_1, relu2_1, relu3_1, relu4_1, \
-      relu5_1 and relu4_2, plus the backward pass to the image. Times are the best of the repeats.
+      One iteration is a forward pass to relu5_1, the style losses at relu1_1, relu2_1, relu3_1, \
+      relu4_1 and relu5_1 and the content loss at relu4_2, and the backward pass to the image. \
+      Times are the best of the repeats.
       The flow part times one frame pair at 512x288 and 1024x436 (best of 3) and reports the \
       end-point error (EPE) on three synthetic scenes with known flow.
       """)
@@ -39,7 +40,11 @@ struct Bench: ParsableCommand {
   @Option(help: "With --clip: whole-clip runs; the fastest is reported.")
   var clipRuns = 1
 
-  @Option(help: "Run only this part: network or flow (default: both).")
+  @Option(
+    help: """
+      Run only this part: network, flow, or lbfgs (one optimiser step with a full history at \
+      each size; default: all three).
+      """)
   var only: BenchPart?
 
   @Option(help: "Comma-separated image sizes, WIDTHxHEIGHT.")
@@ -111,8 +116,13 @@ struct Bench: ParsableCommand {
       print(try benchmark.run())
       return
     }
-    if only != .flow { try runNetwork() }
-    if only != .network { print(flowBenchmark()) }
+    if only == nil || only == .network { try runNetwork() }
+    if only == nil || only == .flow { print(flowBenchmark()) }
+    if only == nil || only == .lbfgs {
+      for (width, height) in try parsedSizes() {
+        print(Benchmark.lbfgsStep(elements: 3 * width * height, repeats: repeats))
+      }
+    }
   }
 
   /// The network table for each size.

@@ -40,3 +40,13 @@ var blasThreadCount: Int {
 /// The thread count OpenBLAS started with (`OPENBLAS_NUM_THREADS` or the core count): what
 /// code that runs single-threaded products on each core restores afterwards.
 let configuredBLASThreadCount = Int(openblas_get_num_threads())
+
+/// Puts OpenBLAS on one thread (for products called from several threads at once) and returns
+/// the thread count it started with, to restore afterwards.
+func switchBLASToOneThread() -> Int {
+  // Read before the change: a global `let` is initialised on first use, and read after it
+  // would capture 1 and leave every later product in the process single-threaded.
+  let restored = configuredBLASThreadCount
+  blasThreadCount = 1
+  return restored
+}

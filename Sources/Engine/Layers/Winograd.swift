@@ -66,6 +66,24 @@ struct WinogradConvolution {
   /// Below this many tiles per core the image is one block whose work both cores share.
   nonisolated(unsafe) static var minimumTilesPerCore = 256
 
+  /// Whether each core runs its own blocks of `tileCount` tiles (`split`; else the image is one
+  /// block whose work both cores share), and the tiles per block.
+  ///
+  /// Blocks fill `budget` elements of scratch, but hold at least 2 C outC / (C + outC) tiles:
+  /// each block streams all of U, (36, outC, C), through the cache, which must not outweigh it.
+  func blocking(of tileCount: Int, budget: Int, minimumTilesPerCore: Int)
+    -> (split: Bool, tilesPerBlock: Int)
+  {
+    guard coreCount > 1 && tileCount >= coreCount * minimumTilesPerCore else {
+      return (false, tileCount)
+    }
+    let perTile = 36 * (inChannels + outChannels)
+    let leastForTheKernels = 2 * inChannels * outChannels / (inChannels + outChannels)
+    let tiles = min(
+      (tileCount + coreCount - 1) / coreCount, max(budget / perTile, leastForTheKernels))
+    return (true, max(1, tiles))
+  }
+
   /// Overwrites the interior of `output` with the convolution of `input`; with `bias`, applies
   /// ReLU(x + bias) and zeroes the side borders too. Other border elements are not written.
   ///
@@ -87,16 +105,8 @@ struct WinogradConvolution {
     let tilesAcross = (input.width + 3) / 4
     let tileCount = tilesAcross * ((input.height + 3) / 4)
     let perTile = 36 * (inChannels + outChannels)
-    let split = coreCount > 1 && tileCount >= coreCount * minimumTilesPerCore
-    // Blocks fill `blockBudget`, but hold at least 2 C outC / (C + outC) tiles: each block
-    // streams all of U, (36, outC, C), through the cache, which must not outweigh the block.
-    let blockTiles =
-      split
-      ? max(
-        1, min(
-          (tileCount + coreCount - 1) / coreCount,
-          max(blockBudget / perTile, 2 * inChannels * outChannels / (inChannels + outChannels))))
-      : tileCount
+    let (split, blockTiles) = blocking(
+      of: tileCount, budget: blockBudget, minimumTilesPerCore: minimumTilesPerCore)
     let blocks = (tileCount + blockTiles - 1) / blockTiles
     let rowSpace = TileTransforms.rowSpace(tilesAcross: tilesAcross)
     let workerSpace = perTile * TileTransforms.rowLength(blockTiles) + rowSpace
@@ -118,10 +128,7 @@ struct WinogradConvolution {
               rowStrideB: 36 * ld, rowStrideC: 36 * ld)
           }
         }
-        // Read before the change: a global `let` is initialised on first use, and read after it
-        // would capture 1 and leave every later product in the process single-threaded.
-        let restored = configuredBLASThreadCount
-        blasThreadCount = 1
+        let restored = switchBLASToOneThread()
         defer { blasThreadCount = restored }
         if split {
           parallelChunks(0..<coreCount) { _, worker in

@@ -31,14 +31,8 @@ extension WinogradConvolution {
     let tilesDown = (gradient.height + 3) / 4
     let tileCount = tilesAcross * tilesDown
     let perTile = 36 * (inChannels + outChannels)
-    let split = coreCount > 1 && tileCount >= coreCount * minimumTilesPerCore
-    let blockTiles =
-      split
-      ? max(
-        1, min(
-          (tileCount + coreCount - 1) / coreCount,
-          max(blockBudget / perTile, 2 * inChannels * outChannels / (inChannels + outChannels))))
-      : tileCount
+    let (split, blockTiles) = blocking(
+      of: tileCount, budget: blockBudget, minimumTilesPerCore: minimumTilesPerCore)
     let rowSpace = TileTransforms.rowSpace(tilesAcross: tilesAcross)
     let spillSpace = inChannels * 2 * inputGradient.rowStride
     let blockSpace = perTile * TileTransforms.rowLength(blockTiles)
@@ -61,8 +55,7 @@ extension WinogradConvolution {
             rowStrideB: 36 * ld, rowStrideC: 36 * ld)
         }
       }
-      let restored = configuredBLASThreadCount
-      blasThreadCount = 1
+      let restored = switchBLASToOneThread()
       defer { blasThreadCount = restored }
       if split {
         var bands = [Range<Int>](repeating: 0..<0, count: coreCount)

@@ -5,12 +5,17 @@
 /// its backward pass: no copies of the tapped layers, no gradient tensors per layer.
 struct FeatureLosses {
   /// Gram-matrix losses by layer.
-  var style: [VGG19.Layer: StyleLoss]
+  private(set) var style: [VGG19.Layer: StyleLoss]
   /// Content losses by layer.
-  var content: [VGG19.Layer: ContentLoss]
-
+  let content: [VGG19.Layer: ContentLoss]
   /// The layers with a loss, shallowest first.
-  var layers: [VGG19.Layer] { Set(style.keys).union(content.keys).sorted() }
+  let layers: [VGG19.Layer]
+
+  init(style: [VGG19.Layer: StyleLoss], content: [VGG19.Layer: ContentLoss]) {
+    self.style = style
+    self.content = content
+    layers = Set(style.keys).union(content.keys).sorted()
+  }
 
   /// Runs `image`, (3, H, W), through `network` and returns the weighted style and content
   /// losses and the gradient of their sum with respect to the image, (3, H, W).
@@ -27,7 +32,6 @@ struct FeatureLosses {
   mutating func evaluate(_ image: Tensor, on network: VGG19, gradient imageGradient: inout Tensor)
     -> (style: Float, content: Float)
   {
-    let layers = layers
     guard let deepest = layers.last else { preconditionFailure("no style or content loss") }
     network.run(image, through: deepest)
     var (styleValue, contentValue): (Float, Float) = (0, 0)

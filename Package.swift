@@ -2,9 +2,9 @@
 import Foundation
 import PackageDescription
 
-/// The engine's own loops (Winograd transforms, pooling, losses, flow) are compiled for the
-/// machine that builds them when it has AVX2 and FMA, as on every x86-64 CPU since 2013: 256-bit
-/// vectors instead of SSE2's 128. `STYLIZE_VIDEO_PORTABLE=1` builds for any x86-64 instead (for
+/// The engine's own loops (Winograd transforms, pooling, losses, flow) and those of the
+/// diagnostics (synthetic scenes) are compiled for the machine that builds them when it has AVX2
+/// and FMA, as on every x86-64 CPU since 2013: 256-bit vectors instead of SSE2's 128. `STYLIZE_VIDEO_PORTABLE=1` builds for any x86-64 instead (for
 /// a binary that has to run elsewhere).
 let engineSettings: [SwiftSetting] = {
   #if arch(x86_64) && os(Linux)
@@ -38,14 +38,18 @@ let package = Package(
       providers: [.apt(["libopenblas-dev"])]),
     .target(name: "Video", dependencies: ["CFFmpeg"]),
     .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: engineSettings),
+    // Benchmarks, layer timing and synthetic scenes with known flow (for `bench` and the tests);
+    // reaches the engine's kernels through `package` access.
+    .target(name: "Diagnostics", dependencies: ["Engine"], swiftSettings: engineSettings),
     .executableTarget(
       name: "stylize-video",
       dependencies: [
-        "Video", "Engine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Video", "Engine", "Diagnostics",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "make-samples", dependencies: ["Video"]),
     .testTarget(name: "VideoTests", dependencies: ["Video"]),
-    .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+    .testTarget(name: "EngineTests", dependencies: ["Engine", "Diagnostics"]),
     .testTarget(name: "StylizeVideoTests", dependencies: ["stylize-video", "Engine", "Video"]),
   ]
 )

@@ -6,7 +6,7 @@ import COpenBLAS
 /// (k, m); with `transposeB`, `b` is stored as (n, k). This is the only place the engine calls BLAS.
 /// The leading dimensions (`rowStrideA` etc., the distance between rows in elements) default to
 /// packed storage; larger ones address sub-matrices, e.g. shifted views of a padded image.
-func gemm(
+package func gemm(
   _ a: UnsafePointer<Float>, transposeA: Bool = false,
   _ b: UnsafePointer<Float>, transposeB: Bool = false,
   into c: UnsafeMutablePointer<Float>,

@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 /// The number of cores the engine spreads its own (non-BLAS) loops over.
-let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+package let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
 /// Runs `body(chunk)` for `range` split into at most `coreCount` contiguous chunks, in parallel.
 ///

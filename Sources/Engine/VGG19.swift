@@ -78,8 +78,8 @@ public final class VGG19 {
   let convolutions: [ConvolutionLayer]
   private var workspace: Workspace?
   private let scratch = Scratch()
-  /// When set, `forward` and `backward` add each layer's seconds here (for `Benchmark`).
-  var profile: LayerProfile?
+  /// When set, told when each pass starts and each layer of it is done (for timing layers).
+  package var profile: (any LayerTimer)?
 
   /// Loads the quantised Caffe weights; checks the file's SHA-256 unless `verifyChecksum` is false.
   /// - Throws: `WeightsError` when the file is missing, differs, or is not in the expected layout.
@@ -154,7 +154,7 @@ public final class VGG19 {
     self.pooling = pooling
   }
 
-  static let channelsOfDepth = [
+  package static let channelsOfDepth = [
     64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512,
   ]
 
@@ -164,9 +164,12 @@ public final class VGG19 {
   /// The number of channels of `layer`'s activations.
   public func channels(at layer: Layer) -> Int { convolutions[layer.depth].outChannels }
 
+  /// The number of channels going into `layer`'s convolution (3 at relu1_1).
+  package func inputChannels(at layer: Layer) -> Int { convolutions[layer.depth].inChannels }
+
   /// Floating-point operations of `layer`'s convolution on a `height` x `width` input image,
   /// counted as a direct convolution: 2 * H' * W' * inC * outC * 9. Its backward pass costs the same.
-  func flops(of layer: Layer, height: Int, width: Int) -> Double {
+  package func flops(of layer: Layer, height: Int, width: Int) -> Double {
     let (h, w) = Self.outputSize(of: layer, height: height, width: width)
     let convolution = convolutions[layer.depth]
     return 2 * Double(h * w * convolution.inChannels * convolution.outChannels * 9)
@@ -293,6 +296,16 @@ public final class VGG19 {
     }
     input.copyInterior(into: &imageGradient)
   }
+}
+
+/// Told when a pass through `VGG19` starts and when each of its layers is done, for timing.
+package protocol LayerTimer: AnyObject {
+  /// A forward or backward pass starts.
+  func start()
+  /// `layer` (with the pooling before it) is done in the forward pass.
+  func lap(forward layer: VGG19.Layer)
+  /// `layer` (with the pooling before it) is done in the backward pass.
+  func lap(backward layer: VGG19.Layer)
 }
 
 extension VGG19.Layer {

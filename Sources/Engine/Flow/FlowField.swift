@@ -38,7 +38,7 @@ public struct FlowField: Sendable, Equatable {
   }
 
   /// Mean end-point error against `truth` over the pixels where `mask` is true (all if nil).
-  func endPointError(to truth: FlowField, where mask: [Bool]? = nil) -> Float {
+  package func endPointError(to truth: FlowField, where mask: [Bool]? = nil) -> Float {
     precondition(truth.width == width && truth.height == height, "endPointError: size mismatch")
     var sum = 0.0
     var count = 0
@@ -49,5 +49,56 @@ public struct FlowField: Sendable, Equatable {
       count += 1
     }
     return count == 0 ? 0 : Float(sum / Double(count))
+  }
+}
+
+extension FlowField {
+  /// The field resampled to `width` x `height`, its vectors scaled by the size ratios.
+  ///
+  /// Bilinear with pixel centres at +0.5 and edges clamped; an output pixel whose taps include an
+  /// unknown value (> 1e9) is unknown (Middlebury's 1e10). Equal sizes return the field unchanged.
+  /// Use it to bring a flow computed at one resolution to frames at another.
+  public func resized(width newWidth: Int, height newHeight: Int) -> FlowField {
+    precondition(newWidth > 0 && newHeight > 0, "cannot resize a flow to \(newWidth)x\(newHeight)")
+    guard newWidth != width || newHeight != height else { return self }
+    let (scaleX, scaleY) = (Float(newWidth) / Float(width), Float(newHeight) / Float(height))
+    var result = FlowField(width: newWidth, height: newHeight)
+    // u, v (H, W) -> (H', W'); source position of output pixel centre x': (x' + 0.5) W/W' - 0.5
+    for y in 0..<newHeight {
+      let sy = min(max((Float(y) + 0.5) / scaleY - 0.5, 0), Float(height - 1))
+      let (y0, fy) = (Int(sy), sy - Float(Int(sy)))
+      let y1 = min(y0 + 1, height - 1)
+      for x in 0..<newWidth {
+        let sx = min(max((Float(x) + 0.5) / scaleX - 0.5, 0), Float(width - 1))
+        let (x0, fx) = (Int(sx), sx - Float(Int(sx)))
+        let x1 = min(x0 + 1, width - 1)
+        let taps = [
+          (y0 * width + x0, (1 - fx) * (1 - fy)), (y0 * width + x1, fx * (1 - fy)),
+          (y1 * width + x0, (1 - fx) * fy), (y1 * width + x1, fx * fy),
+        ]
+        let output = y * newWidth + x
+        if taps.contains(where: { $0.1 > 0 && !isKnown($0.0) }) {
+          (result.u[output], result.v[output]) = (1e10, 1e10)
+          continue
+        }
+        var (u, v): (Float, Float) = (0, 0)
+        for (index, weight) in taps where weight > 0 {
+          u += weight * self.u[index]
+          v += weight * self.v[index]
+        }
+        (result.u[output], result.v[output]) = (u * scaleX, v * scaleY)
+      }
+    }
+    return result
+  }
+
+  /// Sets unknown values (> 1e9 or not finite) to zero; returns which pixels were unknown.
+  mutating func replacingUnknownByZero() -> [Bool] {
+    var unknown = [Bool](repeating: false, count: width * height)
+    for index in 0..<(width * height) where !isKnown(index) {
+      unknown[index] = true
+      (u[index], v[index]) = (0, 0)
+    }
+    return unknown
   }
 }

@@ -4,7 +4,7 @@
 /// its input under kernel tap (dy, dx) sits at `n + dy * rowStride + dx`. So each tap is a matrix
 /// product over a *shifted view* of the input; the two border columns come out as garbage and
 /// are zeroed afterwards. The strategies trade copies against the product's depth K.
-enum ConvolutionStrategy: String, CaseIterable, Sendable {
+package enum ConvolutionStrategy: String, CaseIterable, Sendable {
   /// Nine products with K = C straight over shifted views; no copies, the output is summed 9 times.
   case nineShifts
   /// Three copies of each channel shifted by dx, then three products (one per dy) with K = 3C.
@@ -16,7 +16,7 @@ enum ConvolutionStrategy: String, CaseIterable, Sendable {
 }
 
 /// A 3x3 convolution (padding 1, stride 1, no bias) packed for one `ConvolutionStrategy`.
-struct ShiftedConvolution {
+package struct ShiftedConvolution {
   let inChannels: Int
   let outChannels: Int
   let strategy: ConvolutionStrategy
@@ -25,10 +25,10 @@ struct ShiftedConvolution {
 
   /// Elements of scratch space one stripe may use by default; stripes keep copies and partial
   /// sums in cache.
-  nonisolated(unsafe) static var defaultStripeBudget = 1 << 21
+  nonisolated(unsafe) package static var defaultStripeBudget = 1 << 21
 
   /// Packs `weights`, (outC, inC, 3, 3) row-major (PyTorch's OIHW).
-  init(weights: [Float], outChannels: Int, inChannels: Int, strategy: ConvolutionStrategy) {
+  package init(weights: [Float], outChannels: Int, inChannels: Int, strategy: ConvolutionStrategy) {
     precondition(weights.count == outChannels * inChannels * 9, "weights must be (outC, inC, 3, 3)")
     self.inChannels = inChannels
     self.outChannels = outChannels
@@ -84,7 +84,7 @@ struct ShiftedConvolution {
   /// Overwrites the interior of `output` with the convolution of `input`; the side borders of
   /// `output` hold garbage afterwards (the caller zeroes them, usually fused with its next pass).
   // input (C, H+2, W+2) zero border; weights (outC, C, 3, 3); output (outC, H+2, W+2)
-  func apply(
+  package func apply(
     _ input: PaddedPlanes, into output: PaddedPlanes, scratch: Scratch,
     stripeBudget: Int = ShiftedConvolution.defaultStripeBudget
   ) {
@@ -172,7 +172,10 @@ struct ShiftedConvolution {
 }
 
 /// A growable scratch buffer shared by the layers of one network (never used concurrently).
-final class Scratch {
+package final class Scratch {
+  /// An empty buffer.
+  package init() {}
+
   private(set) var capacity = 0
   private var pointer = UnsafeMutablePointer<Float>.allocate(capacity: 1)
 

@@ -75,7 +75,7 @@ enum KernelWeights {
 /// The kernels are packed on first use, so layers a network never reaches (relu5_2 ... relu5_4
 /// for the usual taps) cost only their weights: Winograd's transformed kernels take 4x the
 /// weights' memory (once: the backward pass runs on the forward's). Not thread-safe, like `VGG19`.
-final class ConvolutionLayer {
+package final class ConvolutionLayer {
   let inChannels: Int
   let outChannels: Int
   /// The weights as loaded, (outC, inC, 3, 3) row-major.
@@ -130,7 +130,7 @@ final class ConvolutionLayer {
   }
 
   /// The strategy for a product of depth `depth` (input channels) giving `outputs` channels.
-  static func strategy(
+  package static func strategy(
     depth: Int, outputs: Int, default: ConvolutionStrategy = defaultStrategy
   ) -> ConvolutionStrategy {
     if outputs <= 8 { return .gather }
@@ -144,7 +144,7 @@ final class ConvolutionLayer {
   /// im2col costs its 9 copies (iteration 1.17 s), while three and nine shifts both ran at
   /// 1.02-1.03 s against 0.89 s for single sgemm calls of the same FLOPs; three shifts won on
   /// the 64-channel layers (whose output, re-read by every product, is the largest).
-  nonisolated(unsafe) static var defaultStrategy = ConvolutionStrategy.threeShifts
+  nonisolated(unsafe) package static var defaultStrategy = ConvolutionStrategy.threeShifts
 
   /// Convolutions with at least this many input and output channels use Winograd's F(4x4, 3x3)
   /// (tunable for benchmarks; `Int.max` turns it off).
@@ -153,7 +153,7 @@ final class ConvolutionLayer {
   /// Winograd took 0.55-0.75 of the shifted products' time on the 64-channel layers, 0.6-0.7 on
   /// 128 and 256, 0.4 on 512; the first layer (3 channels in, and 3 out going back) is faster
   /// shifted.
-  nonisolated(unsafe) static var winogradMinimumChannels = 64
+  nonisolated(unsafe) package static var winogradMinimumChannels = 64
 
   /// output = ReLU(convolution(input) + bias).
   // input (inC, H+2, W+2); output (outC, H+2, W+2); both zero-bordered

@@ -20,7 +20,7 @@ final class PlaneStorage {
 /// matrix products over *shifted views* of the same memory (no bounds checks, no im2col for the
 /// shift itself), and the border doubles as the convolution's zero padding. Allocated once per
 /// image size and reused; the border must be zero whenever a convolution reads the planes.
-final class PaddedPlanes {
+package final class PaddedPlanes {
   let channels: Int
   let height: Int
   let width: Int
@@ -34,7 +34,7 @@ final class PaddedPlanes {
   private let storage: PlaneStorage
 
   /// Planes in memory of their own, zero-initialised.
-  convenience init(channels: Int, height: Int, width: Int) {
+  package convenience init(channels: Int, height: Int, width: Int) {
     self.init(
       channels: channels, height: height, width: width,
       in: PlaneStorage(capacity: channels * (height + 2) * (width + 2)))
@@ -90,7 +90,7 @@ final class PaddedPlanes {
   }
 
   /// Copies a (C, H, W) tensor into the interior; the border is left as it is.
-  func load(_ tensor: Tensor) {
+  package func load(_ tensor: Tensor) {
     precondition(
       tensor.shape == [channels, height, width],
       "expected \([channels, height, width]), got \(tensor.shape)")

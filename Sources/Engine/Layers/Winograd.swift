@@ -8,7 +8,7 @@
 // VGG's layers (F(2x2) was about 10x more accurate but not faster here).
 
 /// A 3x3 convolution (padding 1, stride 1) computed with Winograd's F(4x4, 3x3).
-struct WinogradConvolution {
+package struct WinogradConvolution {
   let inChannels: Int
   let outChannels: Int
   /// The transformed kernels U = G g G^T, (36, outC, inC).
@@ -25,7 +25,7 @@ struct WinogradConvolution {
   ]
 
   /// Transforms `weights`, (outC, inC, 3, 3) row-major (PyTorch's OIHW), in Double.
-  init(weights: [Float], outChannels: Int, inChannels: Int) {
+  package init(weights: [Float], outChannels: Int, inChannels: Int) {
     precondition(weights.count == outChannels * inChannels * 9, "weights must be (outC, inC, 3, 3)")
     self.inChannels = inChannels
     self.outChannels = outChannels
@@ -62,9 +62,9 @@ struct WinogradConvolution {
 
   /// Elements of scratch space (transformed input plus products) per block of tiles when each
   /// core runs its own blocks: small enough to stay in its cache.
-  nonisolated(unsafe) static var defaultBlockBudget = 1 << 19
+  nonisolated(unsafe) package static var defaultBlockBudget = 1 << 19
   /// Below this many tiles per core the image is one block whose work both cores share.
-  nonisolated(unsafe) static var minimumTilesPerCore = 256
+  nonisolated(unsafe) package static var minimumTilesPerCore = 256
 
   /// Whether each core runs its own blocks of `tileCount` tiles (`split`; else the image is one
   /// block whose work both cores share), and the tiles per block.
@@ -94,7 +94,7 @@ struct WinogradConvolution {
   /// channels and the 36 products over positions, one core each.
   // input (C, H+2, W+2) zero border; output (outC, H+2, W+2); bias (outC)
   // tiles (TY, TX) = (ceil(H/4), ceil(W/4)); tile (ty, tx) reads padded rows 4 ty ..< 4 ty + 6
-  func apply(
+  package func apply(
     _ input: PaddedPlanes, into output: PaddedPlanes, scratch: Scratch, bias: [Float]? = nil,
     blockBudget: Int = WinogradConvolution.defaultBlockBudget,
     minimumTilesPerCore: Int = WinogradConvolution.minimumTilesPerCore

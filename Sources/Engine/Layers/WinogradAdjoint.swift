@@ -17,7 +17,7 @@ extension WinogradConvolution {
   /// to a buffer of its own, added once both cores are done. Small images: one block, the
   /// transforms split over channels and the products over positions.
   // gradient (outC, H+2, W+2), interior read; inputGradient (C, H+2, W+2), border written too
-  func applyAdjoint(
+  package func applyAdjoint(
     _ gradient: PaddedPlanes, into inputGradient: PaddedPlanes, scratch: Scratch,
     blockBudget: Int = WinogradConvolution.defaultBlockBudget,
     minimumTilesPerCore: Int = WinogradConvolution.minimumTilesPerCore

@@ -2,14 +2,14 @@
 // as in jcjohnson/neural-style: the value and the weight do not depend on the layer's size.
 
 /// The content loss at one layer: `weight * mean((F - P)^2)` over the C*H*W activations.
-struct ContentLoss {
+package struct ContentLoss {
   /// The content image's activations P (C, H, W) at this layer.
   let target: Tensor
   /// The content weight.
   var weight: Float
 
   /// Creates the loss for the content activations P (C, H, W).
-  init(target: Tensor, weight: Float = 1) {
+  package init(target: Tensor, weight: Float = 1) {
     self.target = target
     self.weight = weight
   }

@@ -3,7 +3,7 @@
 ///
 /// The losses read the activations where the network leaves them and add their gradients inside
 /// its backward pass: no copies of the tapped layers, no gradient tensors per layer.
-struct FeatureLosses {
+package struct FeatureLosses {
   /// Gram-matrix losses by layer.
   private(set) var style: [VGG19.Layer: StyleLoss]
   /// Content losses by layer.
@@ -11,7 +11,7 @@ struct FeatureLosses {
   /// The layers with a loss, shallowest first.
   let layers: [VGG19.Layer]
 
-  init(style: [VGG19.Layer: StyleLoss], content: [VGG19.Layer: ContentLoss]) {
+  package init(style: [VGG19.Layer: StyleLoss], content: [VGG19.Layer: ContentLoss]) {
     self.style = style
     self.content = content
     layers = Set(style.keys).union(content.keys).sorted()
@@ -19,7 +19,7 @@ struct FeatureLosses {
 
   /// Runs `image`, (3, H, W), through `network` and returns the weighted style and content
   /// losses and the gradient of their sum with respect to the image, (3, H, W).
-  mutating func evaluate(_ image: Tensor, on network: VGG19)
+  package mutating func evaluate(_ image: Tensor, on network: VGG19)
     -> (style: Float, content: Float, gradient: Tensor)
   {
     var gradient = Tensor(shape: [])

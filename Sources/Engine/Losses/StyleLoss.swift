@@ -45,7 +45,7 @@ func gramMatrix(_ features: Tensor, into gram: inout [Float]) {
 ///
 /// The style loss of an image is the sum of one `StyleLoss` per style layer, each evaluated on
 /// that layer's activations; with several style images the target is their blended Gram matrix.
-struct StyleLoss {
+package struct StyleLoss {
   /// The target Gram matrix A (C, C).
   let target: Tensor
   /// The layer weight w_l.
@@ -70,7 +70,7 @@ struct StyleLoss {
   ///
   /// A = sum_k b_k G(F_k) with `blendWeights` b normalised to sum 1 (equal weights if `nil`);
   /// `styleFeatures` are the style images' activations (C, H_k, W_k), sizes may differ.
-  init(styleFeatures: [Tensor], blendWeights: [Float]? = nil, weight: Float = 1) {
+  package init(styleFeatures: [Tensor], blendWeights: [Float]? = nil, weight: Float = 1) {
     precondition(!styleFeatures.isEmpty, "a style loss needs at least one style image")
     let blend = blendWeights ?? [Float](repeating: 1, count: styleFeatures.count)
     precondition(blend.count == styleFeatures.count, "one blend weight per style image")

@@ -14,7 +14,7 @@
 /// Pairs with y's <= 1e-10 would break positive definiteness and are skipped (torch's absolute
 /// threshold; style transfer's y's is many orders of magnitude above it).
 /// Memory: 2 * historySize vectors of ~2.02 bytes an element (100 pairs at 512x288: ~179 MB).
-struct LBFGS: Optimizer {
+package struct LBFGS: Optimizer {
   /// The number of (s, y) pairs kept.
   var historySize: Int
   /// The step length t after the first step.
@@ -49,7 +49,7 @@ struct LBFGS: Optimizer {
   private var alphas: [Double] = []
 
   /// Creates the optimiser; torch's and neural-style's defaults are 100 pairs and step 1.
-  init(historySize: Int = 100, learningRate: Float = 1) {
+  package init(historySize: Int = 100, learningRate: Float = 1) {
     precondition(historySize > 0, "L-BFGS needs a history of at least one pair")
     self.historySize = historySize
     self.learningRate = learningRate
@@ -65,12 +65,12 @@ struct LBFGS: Optimizer {
   }
 
   /// The bytes one stored pair holds for `count` elements.
-  static func bytesPerPair(count: Int) -> Int {
+  package static func bytesPerPair(count: Int) -> Int {
     2 * BlockQuantizedVector([Float](repeating: 0, count: count)).byteCount
   }
 
   /// One L-BFGS step of `x` from the gradient at `x`.
-  mutating func step(_ x: inout [Float], gradient: [Float]) {
+  package mutating func step(_ x: inout [Float], gradient: [Float]) {
     precondition(gradient.count == x.count, "gradient has the wrong length")
     let count = x.count
     let isFirst = previousGradient.count != count

@@ -1,6 +1,6 @@
 @testable import Engine
 
-/// Test-side measures over the analytic scenes of `Engine.SyntheticMotion`.
+/// Test-side measures over the analytic scenes of `Diagnostics.SyntheticMotion`.
 ///
 /// The scenes (texture, motions, ground truth) live in the library so the `bench` command can
 /// report the same numbers; everything here only counts and compares.

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 
 /// Frame pairs with exactly known flow, rendered from an analytic texture, for tests and `bench`.

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 
 /// Times the default `OpticalFlow` at 512x288 and 1024x436 (best of 3 pairs) and reports its

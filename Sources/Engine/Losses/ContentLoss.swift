@@ -2,7 +2,7 @@
 // as in jcjohnson/neural-style: the value and the weight do not depend on the layer's size.
 
 /// The content loss at one layer: `weight * mean((F - P)^2)` over the C*H*W activations.
-package struct ContentLoss {
+package struct ContentLoss: ActivationLoss {
   /// The content image's activations P (C, H, W) at this layer.
   let target: Tensor
   /// The content weight.
@@ -12,24 +12,6 @@ package struct ContentLoss {
   package init(target: Tensor, weight: Float = 1) {
     self.target = target
     self.weight = weight
-  }
-
-  /// The loss at activations F (C, H, W) and its gradient dE/dF (C, H, W).
-  func valueAndGradient(_ features: Tensor) -> (value: Float, gradient: Tensor) {
-    var gradient = Tensor(shape: features.shape)
-    let value = valueAndGradient(features, accumulatingInto: &gradient)
-    return (value, gradient)
-  }
-
-  /// The loss at activations F (C, H, W); adds dE/dF = 2w (F - P) / (C*H*W) to `gradient`.
-  func valueAndGradient(_ features: Tensor, accumulatingInto gradient: inout Tensor) -> Float {
-    precondition(
-      gradient.shape == features.shape, "gradient \(gradient.shape) != \(features.shape)")
-    let (planes, gradientPlanes) = (PaddedPlanes(features), PaddedPlanes(gradient))
-    let value = value(at: planes)
-    addGradient(at: planes, to: gradientPlanes)
-    gradientPlanes.copyInterior(into: &gradient)
-    return value
   }
 
   /// The loss at the activations F in the interior of `features`.

@@ -45,7 +45,7 @@ func gramMatrix(_ features: Tensor, into gram: inout [Float]) {
 ///
 /// The style loss of an image is the sum of one `StyleLoss` per style layer, each evaluated on
 /// that layer's activations; with several style images the target is their blended Gram matrix.
-package struct StyleLoss {
+package struct StyleLoss: ActivationLoss {
   /// The target Gram matrix A (C, C).
   let target: Tensor
   /// The layer weight w_l.
@@ -84,26 +84,6 @@ package struct StyleLoss {
       for i in target.indices { target[i] += (b / total) * gram.scalars[i] }
     }
     self.init(target: Tensor(shape: [channels, channels], scalars: target), weight: weight)
-  }
-
-  /// The loss at activations F (C, H, W) and its gradient dE/dF (C, H, W).
-  mutating func valueAndGradient(_ features: Tensor) -> (value: Float, gradient: Tensor) {
-    var gradient = Tensor(shape: features.shape)
-    let value = valueAndGradient(features, accumulatingInto: &gradient)
-    return (value, gradient)
-  }
-
-  /// The loss at activations F (C, H, W); adds its gradient dE/dF to `gradient` (C, H, W).
-  mutating func valueAndGradient(_ features: Tensor, accumulatingInto gradient: inout Tensor)
-    -> Float
-  {
-    precondition(
-      gradient.shape == features.shape, "gradient \(gradient.shape) != \(features.shape)")
-    let (planes, gradientPlanes) = (PaddedPlanes(features), PaddedPlanes(gradient))
-    let value = value(at: planes)
-    addGradient(at: planes, to: gradientPlanes)
-    gradientPlanes.copyInterior(into: &gradient)
-    return value
   }
 
   /// The loss at the activations F in the interior of `features` (whose border is zero); keeps

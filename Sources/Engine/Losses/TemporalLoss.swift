@@ -6,7 +6,7 @@
 /// `warped` is the previous stylised frame warped into the current one, (C, H, W) on the same scale
 /// as the optimised image; `mask` holds the per-pixel reliability c (H, W), shared by the channels.
 /// D counts every value, masked or not, as the paper does.
-struct TemporalLoss {
+struct TemporalLoss: Loss {
   /// The warped previous output (C, H, W).
   let warped: Tensor
   /// The reliability weights c (H, W), in [0, 1].
@@ -23,13 +23,6 @@ struct TemporalLoss {
     self.warped = warped
     self.mask = mask
     self.weight = weight
-  }
-
-  /// The loss at the image x (C, H, W) and its gradient (C, H, W).
-  func valueAndGradient(_ image: Tensor) -> (value: Float, gradient: Tensor) {
-    var gradient = Tensor(shape: image.shape)
-    let value = valueAndGradient(image, accumulatingInto: &gradient)
-    return (value, gradient)
   }
 
   /// The loss at the image x (C, H, W); adds dE/dx = 2w c (x - warped) / D to `gradient`.

@@ -7,20 +7,13 @@
 /// Dividing by the value count makes the weight per pixel: noise of a given amplitude costs the
 /// same at any resolution. neural-style's TV is half the unnormalised sum, so its `tv_weight`
 /// t corresponds to t * C*H*W / 2 here (1e-3 at 450x350 is about 240).
-struct TotalVariation {
+struct TotalVariation: Loss {
   /// The total-variation weight.
   var weight: Float
 
   /// Creates the regulariser with a weight.
   init(weight: Float = 1) {
     self.weight = weight
-  }
-
-  /// The loss at the image x (C, H, W) and its gradient (C, H, W).
-  func valueAndGradient(_ image: Tensor) -> (value: Float, gradient: Tensor) {
-    var gradient = Tensor(shape: image.shape)
-    let value = valueAndGradient(image, accumulatingInto: &gradient)
-    return (value, gradient)
   }
 
   /// The loss at the image x (C, H, W); adds its gradient to `gradient` (C, H, W).

@@ -57,3 +57,11 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     return z ^ (z >> 31)
   }
 }
+
+extension Array {
+  /// Overwrites the first `source.count` elements with `source`, in place: no new storage while
+  /// this array's is its own, so the iterations reuse their buffers. `source` must not be longer.
+  mutating func overwrite(with source: [Element]) {
+    withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: source) }
+  }
+}

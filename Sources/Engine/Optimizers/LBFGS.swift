@@ -103,7 +103,7 @@ package struct LBFGS: Optimizer {
     }
     // A copy, not a reference: the caller's gradient buffer must stay uniquely its own.
     if previousGradient.count != count { previousGradient = [Float](repeating: 0, count: count) }
-    previousGradient.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: gradient) }
+    previousGradient.overwrite(with: gradient)
   }
 
   /// Adds the pair (s, y) = (previous step, g - previous g) to the history if y's > 1e-10.

@@ -74,7 +74,7 @@ extension Optimizer {
       objective: { x, gradient in
         let evaluation = objective(x)
         precondition(evaluation.gradient.count == x.count, "gradient has the wrong length")
-        gradient.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: evaluation.gradient) }
+        gradient.overwrite(with: evaluation.gradient)
         return evaluation.loss
       }, onIteration: onIteration)
   }
@@ -108,14 +108,14 @@ extension Optimizer {
       // step): back to the best point so far, with a fresh history and a short first step.
       if let factor = termination.divergenceFactor {
         if loss > factor * bestLoss {
-          x.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: bestX) }
+          x.overwrite(with: bestX)
           loss = bestLoss
           reset()
           continue
         }
         if loss < bestLoss {
           if bestX.count != x.count { bestX = [Float](repeating: 0, count: x.count) }
-          bestX.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: x) }
+          bestX.overwrite(with: x)
           bestLoss = loss
         }
       }

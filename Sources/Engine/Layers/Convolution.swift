@@ -83,6 +83,9 @@ package struct ShiftedConvolution {
 
   /// Overwrites the interior of `output` with the convolution of `input`; the side borders of
   /// `output` hold garbage afterwards (the caller zeroes them, usually fused with its next pass).
+  ///
+  /// The padded pixels n = 0 ..< H * rowStride - 2 cover every interior pixel; they are done in
+  /// stripes of consecutive n whose copies and partial sums fit `stripeBudget` elements.
   // input (C, H+2, W+2) zero border; weights (outC, C, 3, 3); output (outC, H+2, W+2)
   package func apply(
     _ input: PaddedPlanes, into output: PaddedPlanes, scratch: Scratch,
@@ -91,7 +94,7 @@ package struct ShiftedConvolution {
     precondition(input.channels == inChannels && output.channels == outChannels, "channel mismatch")
     precondition(input.height == output.height && input.width == output.width, "size mismatch")
     let (m, c) = (outChannels, inChannels)
-    let rowStride = input.rowStride, plane = input.planeStride
+    let rowStride = input.rowStride
     let pixels = input.height * rowStride - 2  // n = 0 ..< pixels covers every interior pixel
     let halo = 2 * rowStride + 2  // how far the taps reach past n
     // Rows of scratch per stripe, and how far past the stripe each row reaches.
@@ -103,67 +106,110 @@ package struct ShiftedConvolution {
     case .gather: (rows, reach) = (9 * m, halo)
     }
     let stripe = max(1, min(pixels, max(64, stripeBudget / rows - reach)))
-    let source = input.base, target = output.base + rowStride + 1
+    let target = output.base + rowStride + 1
     packed.withUnsafeBufferPointer { packedBuffer in
       guard let weights = packedBuffer.baseAddress else { return }
       for start in stride(from: 0, to: pixels, by: stripe) {
-        let length = min(stripe, pixels - start)
+        let stripe = Stripe(
+          input: input, target: target, start: start, length: min(stripe, pixels - start))
         switch strategy {
-        case .nineShifts:
-          for s in 0..<9 {
-            gemm(
-              weights + s * m * c, source + start + (s / 3) * rowStride + s % 3,
-              into: target + start,
-              m: m, n: length, k: c, beta: s == 0 ? 0 : 1, rowStrideB: plane, rowStrideC: plane)
-          }
-        case .threeShifts:
-          // columns (C, dx, length + 2 rowStride): channel i shifted right by dx
-          let width = length + 2 * rowStride
-          let columns = scratch.reserve(rows * width)
-          parallelChunks(0..<c) { chunk in
-            for i in chunk {
-              for dx in 0..<3 {
-                (columns + (i * 3 + dx) * width).update(
-                  from: source + i * plane + start + dx, count: width)
-              }
-            }
-          }
-          for dy in 0..<3 {
-            gemm(
-              weights + dy * m * 3 * c, columns + dy * rowStride, into: target + start,
-              m: m, n: length, k: 3 * c, beta: dy == 0 ? 0 : 1, rowStrideB: width, rowStrideC: plane
-            )
-          }
-        case .im2col:
-          // columns (C, 9, length): channel i shifted by tap s
-          let columns = scratch.reserve(rows * length)
-          parallelChunks(0..<c) { chunk in
-            for i in chunk {
-              for s in 0..<9 {
-                (columns + (i * 9 + s) * length)
-                  .update(
-                    from: source + i * plane + start + (s / 3) * rowStride + s % 3, count: length)
-              }
-            }
-          }
-          gemm(weights, columns, into: target + start, m: m, n: length, k: 9 * c, rowStrideC: plane)
-        case .gather:
-          // sums (9, outC, length + halo): every tap's product at every position, then shifted adds
-          let width = length + halo
-          let sums = scratch.reserve(rows * width)
-          gemm(weights, source + start, into: sums, m: 9 * m, n: width, k: c, rowStrideB: plane)
-          parallelChunks(0..<m) { chunk in
-            for o in chunk {
-              let out = target + o * plane + start
-              for s in 0..<9 {
-                let row = sums + (s * m + o) * width + (s / 3) * rowStride + s % 3
-                if s == 0 {
-                  out.update(from: row, count: length)
-                } else {
-                  for j in 0..<length { out[j] += row[j] }
-                }
-              }
-            }
+        case .nineShifts: nineShifts(weights, stripe)
+        case .threeShifts: threeShifts(weights, stripe, scratch: scratch)
+        case .im2col: im2col(weights, stripe, scratch: scratch)
+        case .gather: gather(weights, stripe, scratch: scratch)
+        }
+      }
+    }
+  }
+
+  /// The padded pixels start ..< start + length of a convolution's input and output.
+  private struct Stripe {
+    /// The input planes, (C, H+2, W+2).
+    let input: PaddedPlanes
+    /// Output pixel n = 0 (interior pixel (0, 0)), in planes like the input's.
+    let target: UnsafeMutablePointer<Float>
+    let start: Int
+    let length: Int
+    var rowStride: Int { input.rowStride }
+    var plane: Int { input.planeStride }
+    /// The input from pixel `start`.
+    var source: UnsafeMutablePointer<Float> { input.base + start }
+  }
+
+  /// Nine products with K = C, one per tap (dy, dx), straight over the shifted input.
+  private func nineShifts(_ weights: UnsafePointer<Float>, _ stripe: Stripe) {
+    let (m, c, rowStride, plane) = (outChannels, inChannels, stripe.rowStride, stripe.plane)
+    for s in 0..<9 {
+      gemm(
+        weights + s * m * c, stripe.source + (s / 3) * rowStride + s % 3,
+        into: stripe.target + stripe.start,
+        m: m, n: stripe.length, k: c, beta: s == 0 ? 0 : 1, rowStrideB: plane, rowStrideC: plane)
+    }
+  }
+
+  /// Three copies of each channel shifted by dx, then one product per dy with K = 3C.
+  private func threeShifts(_ weights: UnsafePointer<Float>, _ stripe: Stripe, scratch: Scratch) {
+    let (m, c, rowStride, plane) = (outChannels, inChannels, stripe.rowStride, stripe.plane)
+    // columns (C, dx, length + 2 rowStride): channel i shifted right by dx
+    let width = stripe.length + 2 * rowStride
+    let columns = scratch.reserve(3 * c * width)
+    let source = stripe.source
+    parallelChunks(0..<c) { chunk in
+      for i in chunk {
+        for dx in 0..<3 {
+          (columns + (i * 3 + dx) * width).update(from: source + i * plane + dx, count: width)
+        }
+      }
+    }
+    for dy in 0..<3 {
+      gemm(
+        weights + dy * m * 3 * c, columns + dy * rowStride, into: stripe.target + stripe.start,
+        m: m, n: stripe.length, k: 3 * c, beta: dy == 0 ? 0 : 1, rowStrideB: width,
+        rowStrideC: plane)
+    }
+  }
+
+  /// Nine shifted copies of each channel (im2col on padded rows), then one product with K = 9C.
+  private func im2col(_ weights: UnsafePointer<Float>, _ stripe: Stripe, scratch: Scratch) {
+    let (m, c, rowStride, plane, length) = (
+      outChannels, inChannels, stripe.rowStride, stripe.plane, stripe.length
+    )
+    // columns (C, 9, length): channel i shifted by tap s
+    let columns = scratch.reserve(9 * c * length)
+    let source = stripe.source
+    parallelChunks(0..<c) { chunk in
+      for i in chunk {
+        for s in 0..<9 {
+          (columns + (i * 9 + s) * length)
+            .update(from: source + i * plane + (s / 3) * rowStride + s % 3, count: length)
+        }
+      }
+    }
+    gemm(
+      weights, columns, into: stripe.target + stripe.start, m: m, n: length, k: 9 * c,
+      rowStrideC: plane)
+  }
+
+  /// One product (9 outC, C) x (C, pixels) giving every tap's sums at every pixel, then nine
+  /// shifted additions.
+  private func gather(_ weights: UnsafePointer<Float>, _ stripe: Stripe, scratch: Scratch) {
+    let (m, c, rowStride, plane, length) = (
+      outChannels, inChannels, stripe.rowStride, stripe.plane, stripe.length
+    )
+    // sums (9, outC, length + halo): every tap's product at every position, then shifted adds
+    let width = length + 2 * rowStride + 2
+    let sums = scratch.reserve(9 * m * width)
+    gemm(weights, stripe.source, into: sums, m: 9 * m, n: width, k: c, rowStrideB: plane)
+    let target = stripe.target + stripe.start
+    parallelChunks(0..<m) { chunk in
+      for o in chunk {
+        let out = target + o * plane
+        for s in 0..<9 {
+          let row = sums + (s * m + o) * width + (s / 3) * rowStride + s % 3
+          if s == 0 {
+            out.update(from: row, count: length)
+          } else {
+            for j in 0..<length { out[j] += row[j] }
           }
         }
       }

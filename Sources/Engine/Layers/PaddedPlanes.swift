@@ -91,34 +91,37 @@ package final class PaddedPlanes {
 
   /// Copies a (C, H, W) tensor into the interior; the border is left as it is.
   package func load(_ tensor: Tensor) {
-    precondition(
-      tensor.shape == [channels, height, width],
-      "expected \([channels, height, width]), got \(tensor.shape)")
-    tensor.scalars.withUnsafeBufferPointer { source in
-      guard let source = source.baseAddress else { return }
-      for c in 0..<channels {
-        for y in 0..<height {
-          (base + c * planeStride + (y + 1) * rowStride + 1)
-            .update(from: source + (c * height + y) * width, count: width)
-        }
-      }
-    }
+    let width = width
+    forEachInteriorRow(of: tensor) { row, source in row.update(from: source, count: width) }
   }
 
   /// Adds a (C, H, W) tensor to the interior.
   func add(_ tensor: Tensor) {
+    let width = width
+    forEachInteriorRow(of: tensor) { row, source in
+      for x in 0..<width { row[x] += source[x] }
+    }
+  }
+
+  /// Calls `body(row, tensorRow)` for each interior row, channels split over the cores: the
+  /// row's first element here and the same row of `tensor`, which must be (C, H, W).
+  private func forEachInteriorRow(
+    of tensor: Tensor, _ body: (UnsafeMutablePointer<Float>, UnsafePointer<Float>) -> Void
+  ) {
     precondition(
       tensor.shape == [channels, height, width],
       "expected \([channels, height, width]), got \(tensor.shape)")
+    let (height, width, rowStride, planeStride, base) = (
+      height, width, rowStride, planeStride, base
+    )
     tensor.scalars.withUnsafeBufferPointer { buffer in
       guard let start = buffer.baseAddress else { return }
       nonisolated(unsafe) let source = start
       parallelChunks(0..<channels) { chunk in
         for c in chunk {
           for y in 0..<height {
-            let row = base + c * planeStride + (y + 1) * rowStride + 1
-            let from = source + (c * height + y) * width
-            for x in 0..<width { row[x] += from[x] }
+            body(
+              base + c * planeStride + (y + 1) * rowStride + 1, source + (c * height + y) * width)
           }
         }
       }

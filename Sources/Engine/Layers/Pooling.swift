@@ -14,6 +14,8 @@ struct PoolingLayer {
   /// Pools the interior of `input` into the interior of `output`; for max pooling, records the
   /// winning position (0...3, first maximum on ties) of each window in `choices`.
   // input (C, H+2, W+2); output (C, H/2+2, W/2+2); choices (C * H/2 * W/2) for max pooling
+  // A kernel, one loop nest (channels, rows, windows eight at a time and then one by one), kept
+  // whole so that the SIMD and the scalar windows read side by side.
   func forward(
     _ input: PaddedPlanes, into output: PaddedPlanes, choices: UnsafeMutablePointer<UInt8>
   ) {

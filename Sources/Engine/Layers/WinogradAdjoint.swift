@@ -33,77 +33,30 @@ extension WinogradConvolution {
     let perTile = 36 * (inChannels + outChannels)
     let (split, blockTiles) = blocking(
       of: tileCount, budget: blockBudget, minimumTilesPerCore: minimumTilesPerCore)
-    let rowSpace = TileTransforms.rowSpace(tilesAcross: tilesAcross)
-    let spillSpace = inChannels * 2 * inputGradient.rowStride
-    let blockSpace = perTile * TileTransforms.rowLength(blockTiles)
-    // split: per worker (block, rows, spill); else one block, then per worker (rows)
-    let workerSpace = (split ? blockSpace + spillSpace : 0) + rowSpace
-    let space = scratch.reserve((split ? 0 : blockSpace) + coreCount * workerSpace)
+    let space = AdjointScratch(
+      split: split, blockSpace: perTile * TileTransforms.rowLength(blockTiles),
+      rowSpace: TileTransforms.rowSpace(tilesAcross: tilesAcross),
+      spillSpace: inChannels * 2 * inputGradient.rowStride, in: scratch)
     inputGradient.zero()
     transformedWeights.withUnsafeBufferPointer { u in
       guard let u = u.baseAddress else { return }
       let transforms = TileTransforms(tilesAcross: tilesAcross, bias: nil)
-      // transformed (outC, 36, ld); products (C, 36, ld) right after it; n tiles, ld >= n
-      func products(_ transformed: UnsafeMutablePointer<Float>, tiles n: Int, positions: Range<Int>) {
-        let ld = TileTransforms.rowLength(n)
-        let products = transformed + 36 * outChannels * ld
-        for position in positions {
-          // (C, n) = U^T (C, outC) x (outC, n), U stored (outC, C)
-          gemm(
-            u + position * outChannels * inChannels, transposeA: true, transformed + position * ld,
-            into: products + position * ld, m: inChannels, n: n, k: outChannels,
-            rowStrideB: 36 * ld, rowStrideC: 36 * ld)
-        }
-      }
       let restored = switchBLASToOneThread()
       defer { blasThreadCount = restored }
       if split {
-        var bands = [Range<Int>](repeating: 0..<0, count: coreCount)
-        bands.withUnsafeMutableBufferPointer { bands in
-          nonisolated(unsafe) let bands = bands
-          parallelChunks(0..<tilesDown) { rows, worker in
-            bands[worker] = rows
-            let transformed = space + worker * workerSpace
-            let rowScratch = transformed + blockSpace
-            let spill = rowScratch + rowSpace
-            spill.update(repeating: 0, count: spillSpace)
-            let band = (rows.lowerBound * tilesAcross)..<(rows.upperBound * tilesAcross)
-            for first in stride(from: band.lowerBound, to: band.upperBound, by: blockTiles) {
-              let tiles = first..<min(band.upperBound, first + blockTiles)
-              transforms.adjointInput(
-                gradient, channels: 0..<outChannels, tiles: tiles, into: transformed,
-                rows: rowScratch)
-              products(transformed, tiles: tiles.count, positions: 0..<36)
-              transforms.adjointOutput(
-                transformed + 36 * outChannels * TileTransforms.rowLength(tiles.count),
-                channels: 0..<inChannels, tiles: tiles, into: inputGradient,
-                spill: worker == 0 ? nil : (row: rows.lowerBound, into: spill))
-            }
-          }
-        }
-        // the rows each band (but the first) shares with the band above
-        for (worker, rows) in bands.enumerated() where worker > 0 && !rows.isEmpty {
-          let spill = space + worker * workerSpace + blockSpace + rowSpace
-          let rowStride = inputGradient.rowStride
-          parallelChunks(0..<inChannels) { chunk in
-            for c in chunk {
-              let target = inputGradient.base + c * inputGradient.planeStride
-                + 4 * rows.lowerBound * rowStride
-              let source = spill + c * 2 * rowStride
-              for x in 0..<(2 * rowStride) { target[x] += source[x] }
-            }
-          }
-        }
+        let bands = applyAdjointInBands(
+          gradient, into: inputGradient, u: u, transforms: transforms, space: space,
+          tilesDown: tilesDown, blockTiles: blockTiles)
+        addSpilledRows(of: bands, space: space, into: inputGradient)
       } else {
-        let transformed = space
+        let transformed = space.block(0)
         let all = 0..<tileCount
         parallelChunks(0..<outChannels) { chunk, worker in
           transforms.adjointInput(
-            gradient, channels: chunk, tiles: all, into: transformed,
-            rows: space + blockSpace + worker * workerSpace)
+            gradient, channels: chunk, tiles: all, into: transformed, rows: space.rows(worker))
         }
         parallelChunks(0..<36) { chunk, _ in
-          products(transformed, tiles: tileCount, positions: chunk)
+          multiplyAdjoint(u, transformed, tiles: tileCount, positions: chunk)
         }
         parallelChunks(0..<inChannels) { chunk in
           transforms.adjointOutput(
@@ -113,167 +66,107 @@ extension WinogradConvolution {
       }
     }
   }
-}
 
-extension TileTransforms {
-  /// A y for y = (y0 ... y3): the adjoint of `outputTransform`.
-  @inline(__always)
-  private static func adjointOutputTransform(
-    _ y0: Vector, _ y1: Vector, _ y2: Vector, _ y3: Vector
-  ) -> Sextet {
-    let e = y0 + y2, f = y1 + y3, g = y0 + 4 * y2, h = 2 * y1 + 8 * y3
-    return (y0, e + f, e - f, g + h, g - h, y3)
+  /// Where `applyAdjoint`'s scratch holds what. Split: per worker its block, its row scratch and
+  /// its spill rows; else one block, then per worker its row scratch.
+  private struct AdjointScratch {
+    let split: Bool
+    let blockSpace: Int
+    let rowSpace: Int
+    let spillSpace: Int
+    /// The elements each worker has to itself.
+    let workerSpace: Int
+    /// The start of the scratch.
+    let base: UnsafeMutablePointer<Float>
+
+    /// Lays out the scratch and reserves it in `scratch`.
+    init(split: Bool, blockSpace: Int, rowSpace: Int, spillSpace: Int, in scratch: Scratch) {
+      (self.split, self.blockSpace, self.rowSpace, self.spillSpace) = (
+        split, blockSpace, rowSpace, spillSpace
+      )
+      workerSpace = (split ? blockSpace + spillSpace : 0) + rowSpace
+      base = scratch.reserve((split ? 0 : blockSpace) + coreCount * workerSpace)
+    }
+
+    /// The block (transformed tiles, then their products) of `worker`; the only one unsplit.
+    func block(_ worker: Int) -> UnsafeMutablePointer<Float> {
+      split ? base + worker * workerSpace : base
+    }
+    /// The row scratch of `worker`'s input transform.
+    func rows(_ worker: Int) -> UnsafeMutablePointer<Float> {
+      split ? base + worker * workerSpace + blockSpace : base + blockSpace + worker * workerSpace
+    }
+    /// The two padded rows of `worker`'s band that the band above writes too (split only).
+    func spill(_ worker: Int) -> UnsafeMutablePointer<Float> {
+      base + worker * workerSpace + blockSpace + rowSpace
+    }
   }
 
-  /// B v for v = (v0 ... v5): the adjoint of `inputTransform`.
-  @inline(__always)
-  private static func adjointInputTransform(
-    _ v0: Vector, _ v1: Vector, _ v2: Vector, _ v3: Vector, _ v4: Vector, _ v5: Vector
-  ) -> Sextet {
-    let p = v1 + v2, q = v3 + v4
-    return (
-      4 * v0, 4 * (v2 - v1) + 2 * (v4 - v3) + 4 * v5, -5 * v0 - 4 * p - q,
-      (v1 - v2) + 2 * (v3 - v4) - 5 * v5, v0 + p + q, v5
-    )
+  /// The split case of `applyAdjoint`: the tile rows in one band per core, each core running its
+  /// band in blocks, its first two padded rows into its spill (but the first band's). Returns the
+  /// bands, by worker.
+  private func applyAdjointInBands(
+    _ gradient: PaddedPlanes, into inputGradient: PaddedPlanes, u: UnsafePointer<Float>,
+    transforms: TileTransforms, space: AdjointScratch, tilesDown: Int, blockTiles: Int
+  ) -> [Range<Int>] {
+    let tilesAcross = transforms.tilesAcross
+    var bands = [Range<Int>](repeating: 0..<0, count: coreCount)
+    bands.withUnsafeMutableBufferPointer { bands in
+      nonisolated(unsafe) let bands = bands
+      parallelChunks(0..<tilesDown) { rows, worker in
+        bands[worker] = rows
+        let (transformed, spill) = (space.block(worker), space.spill(worker))
+        spill.update(repeating: 0, count: space.spillSpace)
+        let band = (rows.lowerBound * tilesAcross)..<(rows.upperBound * tilesAcross)
+        for first in stride(from: band.lowerBound, to: band.upperBound, by: blockTiles) {
+          let tiles = first..<min(band.upperBound, first + blockTiles)
+          transforms.adjointInput(
+            gradient, channels: 0..<outChannels, tiles: tiles, into: transformed,
+            rows: space.rows(worker))
+          multiplyAdjoint(u, transformed, tiles: tiles.count, positions: 0..<36)
+          transforms.adjointOutput(
+            transformed + 36 * outChannels * TileTransforms.rowLength(tiles.count),
+            channels: 0..<inChannels, tiles: tiles, into: inputGradient,
+            spill: worker == 0 ? nil : (row: rows.lowerBound, into: spill))
+        }
+      }
+    }
+    return bands
   }
 
-  /// Writes A dY A^T of `tiles` for `channels` of `gradient`: the adjoint of `output`. Parts of
-  /// a tile outside the image count as zero.
-  // gradient (outC, H+2, W+2), interior read; transformed (outC, 36, ld), ld = rowLength(n)
-  func adjointInput(
-    _ gradient: PaddedPlanes, channels: Range<Int>, tiles: Range<Int>,
-    into transformed: UnsafeMutablePointer<Float>, rows: UnsafeMutablePointer<Float>
+  /// Adds the rows each band (but the first) shares with the band above, kept in its spill.
+  private func addSpilledRows(
+    of bands: [Range<Int>], space: AdjointScratch, into inputGradient: PaddedPlanes
   ) {
-    let (height, width, rowStride) = (gradient.height, gradient.width, gradient.rowStride)
-    let ld = Self.rowLength(tiles.count)
-    forEachRow(of: tiles) { ty, txs, offset in
-      let across = txs.count
-      let length = Self.phaseLength(across)
-      let phases = rows  // (4 rows, 4 phases, length): phase k of row i holds column 4 tx + k
-      let columns = 4 * txs.lowerBound
-      for c in channels {
-        let plane = gradient.base + c * gradient.planeStride + rowStride + 1  // interior (0, 0)
-        for i in 0..<4 {
-          let y = 4 * ty + i
-          let target = phases + i * 4 * length
-          target.update(repeating: 0, count: 4 * length)
-          guard y < height else { continue }
-          let row = plane + y * rowStride + columns
-          let inside = min(4 * across, width - columns)
-          for x in 0..<inside { target[(x % 4) * length + x / 4] = row[x] }
-        }
-        let base = transformed + c * 36 * ld + offset
-        func load(_ i: Int, _ k: Int, _ t: Int) -> Vector {
-          UnsafeRawPointer(phases + (i * 4 + k) * length + t).loadUnaligned(as: Vector.self)
-        }
-        for t in stride(from: 0, to: across, by: 8) {
-          // A along each of the 4 rows (h_i), then down each of the 6 columns
-          func row(_ i: Int) -> Sextet {
-            Self.adjointOutputTransform(load(i, 0, t), load(i, 1, t), load(i, 2, t), load(i, 3, t))
-          }
-          let (h0, h1, h2, h3) = (row(0), row(1), row(2), row(3))
-          func store(_ v: Sextet, column s: Int) {
-            let target = base + s * ld + t
-            Self.store(v.0, to: target)
-            Self.store(v.1, to: target + 6 * ld)
-            Self.store(v.2, to: target + 12 * ld)
-            Self.store(v.3, to: target + 18 * ld)
-            Self.store(v.4, to: target + 24 * ld)
-            Self.store(v.5, to: target + 30 * ld)
-          }
-          store(Self.adjointOutputTransform(h0.0, h1.0, h2.0, h3.0), column: 0)
-          store(Self.adjointOutputTransform(h0.1, h1.1, h2.1, h3.1), column: 1)
-          store(Self.adjointOutputTransform(h0.2, h1.2, h2.2, h3.2), column: 2)
-          store(Self.adjointOutputTransform(h0.3, h1.3, h2.3, h3.3), column: 3)
-          store(Self.adjointOutputTransform(h0.4, h1.4, h2.4, h3.4), column: 4)
-          store(Self.adjointOutputTransform(h0.5, h1.5, h2.5, h3.5), column: 5)
+    for (worker, rows) in bands.enumerated() where worker > 0 && !rows.isEmpty {
+      let spill = space.spill(worker)
+      let rowStride = inputGradient.rowStride
+      parallelChunks(0..<inChannels) { chunk in
+        for c in chunk {
+          let target = inputGradient.base + c * inputGradient.planeStride
+            + 4 * rows.lowerBound * rowStride
+          let source = spill + c * 2 * rowStride
+          for x in 0..<(2 * rowStride) { target[x] += source[x] }
         }
       }
     }
   }
 
-  /// Adds B V B^T of `tiles` for `channels` of `products` over each tile's 6x6 window of
-  /// `inputGradient` (padded rows 4 ty ..< 4 ty + 6, columns 4 tx ..< 4 tx + 6): the adjoint of
-  /// `input`. With `spill`, the first two rows of tile row `spill.row` go to `spill.into`
-  /// instead, (C, 2, W+2), for a band whose neighbour above writes the same rows.
-  // products (C, 36, ld), ld = rowLength(tiles.count); inputGradient (C, H+2, W+2)
-  func adjointOutput(
-    _ products: UnsafeMutablePointer<Float>, channels: Range<Int>, tiles: Range<Int>,
-    into inputGradient: PaddedPlanes, spill: (row: Int, into: UnsafeMutablePointer<Float>)?
+  /// The products of `applyAdjoint` at `positions` (of the 36) for n tiles: U^T at each
+  /// position times the transformed gradient, one single-threaded sgemm each.
+  // U stored (36, outC, C); transformed (outC, 36, ld); products (C, 36, ld) right after it
+  private func multiplyAdjoint(
+    _ u: UnsafePointer<Float>, _ transformed: UnsafeMutablePointer<Float>, tiles n: Int,
+    positions: Range<Int>
   ) {
-    let rowStride = inputGradient.rowStride
-    let paddedRows = inputGradient.height + 2
-    let ld = Self.rowLength(tiles.count)
-    forEachRow(of: tiles) { ty, txs, offset in
-      let across = txs.count
-      let columns = 4 * txs.lowerBound
-      for c in channels {
-        let plane = inputGradient.base + c * inputGradient.planeStride
-        let base = products + c * 36 * ld + offset
-        for t in stride(from: 0, to: across, by: 8) {
-          func load(_ r: Int, _ s: Int) -> Vector {
-            UnsafeRawPointer(base + (r * 6 + s) * ld + t).loadUnaligned(as: Vector.self)
-          }
-          // B along each of the 6 rows (a_r), then down each of the 6 columns (z_j)
-          func row(_ r: Int) -> Sextet {
-            Self.adjointInputTransform(
-              load(r, 0), load(r, 1), load(r, 2), load(r, 3), load(r, 4), load(r, 5))
-          }
-          let (a0, a1, a2, a3, a4, a5) = (row(0), row(1), row(2), row(3), row(4), row(5))
-          let z = (
-            Self.adjointInputTransform(a0.0, a1.0, a2.0, a3.0, a4.0, a5.0),
-            Self.adjointInputTransform(a0.1, a1.1, a2.1, a3.1, a4.1, a5.1),
-            Self.adjointInputTransform(a0.2, a1.2, a2.2, a3.2, a4.2, a5.2),
-            Self.adjointInputTransform(a0.3, a1.3, a2.3, a3.3, a4.3, a5.3),
-            Self.adjointInputTransform(a0.4, a1.4, a2.4, a3.4, a4.4, a5.4),
-            Self.adjointInputTransform(a0.5, a1.5, a2.5, a3.5, a4.5, a5.5)
-          )  // z.j.i: window row i, column j of the eight tiles
-          let x0 = columns + 4 * t  // the group's first padded column
-          let lanes = min(8, across - t)
-          for i in 0..<6 {
-            let y = 4 * ty + i
-            guard y < paddedRows else { break }
-            let values: Sextet
-            switch i {
-            case 0: values = (z.0.0, z.1.0, z.2.0, z.3.0, z.4.0, z.5.0)
-            case 1: values = (z.0.1, z.1.1, z.2.1, z.3.1, z.4.1, z.5.1)
-            case 2: values = (z.0.2, z.1.2, z.2.2, z.3.2, z.4.2, z.5.2)
-            case 3: values = (z.0.3, z.1.3, z.2.3, z.3.3, z.4.3, z.5.3)
-            case 4: values = (z.0.4, z.1.4, z.2.4, z.3.4, z.4.4, z.5.4)
-            default: values = (z.0.5, z.1.5, z.2.5, z.3.5, z.4.5, z.5.5)
-            }
-            let target =
-              if let spill, ty == spill.row, i < 2 {
-                spill.into + (c * 2 + i) * rowStride + x0
-              } else {
-                plane + y * rowStride + x0
-              }
-            let inside = rowStride - x0  // columns of the plane from the group's first
-            if lanes == 8 && inside >= 34 {
-              for lane in 0..<8 {
-                let p = target + 4 * lane
-                p[0] += values.0[lane]
-                p[1] += values.1[lane]
-                p[2] += values.2[lane]
-                p[3] += values.3[lane]
-                p[4] += values.4[lane]
-                p[5] += values.5[lane]
-              }
-            } else {
-              for lane in 0..<lanes {
-                let p = target + 4 * lane
-                let limit = min(6, inside - 4 * lane)
-                if limit > 0 { p[0] += values.0[lane] }
-                if limit > 1 { p[1] += values.1[lane] }
-                if limit > 2 { p[2] += values.2[lane] }
-                if limit > 3 { p[3] += values.3[lane] }
-                if limit > 4 { p[4] += values.4[lane] }
-                if limit > 5 { p[5] += values.5[lane] }
-              }
-            }
-          }
-        }
-      }
+    let ld = TileTransforms.rowLength(n)
+    let products = transformed + 36 * outChannels * ld
+    for position in positions {
+      // (C, n) = U^T (C, outC) x (outC, n), U stored (outC, C)
+      gemm(
+        u + position * outChannels * inChannels, transposeA: true, transformed + position * ld,
+        into: products + position * ld, m: inChannels, n: n, k: outChannels,
+        rowStrideB: 36 * ld, rowStrideC: 36 * ld)
     }
   }
 }

@@ -13,12 +13,9 @@ public func ruderError(current: Tensor, previous: Tensor, flow: FlowField, weigh
   precondition(current.shape == previous.shape, "ruderError: frame shapes differ")
   precondition(
     weights.count == flow.width * flow.height, "ruderError: weights do not match the flow")
-  let warped = warp(previous, by: flow).image
-  let plane = flow.width * flow.height
   var sum = 0.0
-  for index in 0..<current.count {
-    let difference = Double(current.scalars[index] - warped.scalars[index])
-    sum += Double(weights[index % plane]) * difference * difference
+  forEachDifference(current, warp(previous, by: flow).image) { pixel, difference in
+    sum += Double(weights[pixel]) * difference * difference
   }
   return Float(sum / Double(current.count))
 }
@@ -39,13 +36,19 @@ public func warpingError(current: Tensor, next: Tensor, flow: FlowField, occlude
   precondition(current.shape == next.shape, "warpingError: frame shapes differ")
   precondition(
     occluded.count == flow.width * flow.height, "warpingError: mask does not match the flow")
-  let warped = warp(next, by: flow).image
-  let plane = flow.width * flow.height
   var sum = 0.0
-  for index in 0..<current.count where !occluded[index % plane] {
-    let difference = Double(current.scalars[index] - warped.scalars[index])
-    sum += difference * difference
+  forEachDifference(current, warp(next, by: flow).image) { pixel, difference in
+    if !occluded[pixel] { sum += difference * difference }
   }
   let visible = occluded.filter { !$0 }.count
   return visible == 0 ? 0 : Float(sum / Double(visible))
+}
+
+/// Calls `body(pixel, a - b)` for each value of `a` and `b`, (C, H, W) alike, in order: `pixel`
+/// is the value's index within its channel, the difference in Double.
+private func forEachDifference(_ a: Tensor, _ b: Tensor, _ body: (Int, Double) -> Void) {
+  let plane = a.shape[1] * a.shape[2]
+  for index in 0..<a.count {
+    body(index % plane, Double(a.scalars[index] - b.scalars[index]))
+  }
 }

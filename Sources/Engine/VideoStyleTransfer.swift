@@ -76,7 +76,7 @@ public final class VideoStyleTransfer {
   public func beginPass(_ number: Int) {
     precondition(number >= 2, "pass 1 is `stylizeNext`")
     history = []
-    pass = Pass(number: number)
+    pass = Pass(number)
   }
 
   /// Stylises frame `index` again in the current later pass, starting from its output of the
@@ -88,20 +88,14 @@ public final class VideoStyleTransfer {
     try stylize(original, index: index, previous: previous, progress: progress)
   }
 
-  /// Which pass runs, and its direction.
-  private struct Pass {
-    let number: Int
-    /// +1: frames in order; -1: backwards.
-    var direction: Int { number % 2 == 1 ? 1 : -1 }
-  }
-  private var pass = Pass(number: 1)
+  /// The pass that runs.
+  private var pass = Pass(1)
 
   private func stylize(
     _ original: Image, index: Int, previous: Image? = nil,
     progress: (StyleTransfer.Progress) -> Void
   ) throws -> FrameReport {
-    let direction = pass.direction
-    guard !configuration.independent, history.last?.index == index - direction else {
+    guard !configuration.independent, history.last?.index == index - pass.step else {
       // The first frame of a pass (or every frame, when independent).
       let result =
         if let previous {
@@ -116,10 +110,27 @@ public final class VideoStyleTransfer {
       return FrameReport(result: result, flowSeconds: 0)
     }
     let flowStart = ContinuousClock.now
+    let earlier = try earlierOutputs(warpedInto: original, index: index)
+    let flowSeconds = (ContinuousClock.now - flowStart).seconds
+    let targets = zip(earlier.warped, closestFirst(earlier.weights)).map {
+      StyleTransfer.TemporalTarget(warped: $0, weights: $1)
+    }
+    let result = transfer.stylize(
+      original, initial: startingImage(original, earlier: earlier, previous: previous),
+      temporal: targets, iterations: configuration.iterations, progress: progress)
+    recordFinished(original: original, output: result.image, index: index)
+    return FrameReport(result: result, flowSeconds: flowSeconds, flowPairs: earlier.warped.count)
+  }
+
+  /// The outputs of the earlier frames of `temporalFrames` that the history holds, nearest
+  /// first, warped by optical flow into frame `index`, with the per-pixel reliability of each.
+  private func earlierOutputs(warpedInto original: Image, index: Int) throws
+    -> (warped: [Image], weights: [[Float]])
+  {
     var warpedOutputs: [Image] = []
     var weights: [[Float]] = []
     for step in configuration.temporalFrames.sorted() {
-      let neighbour = index - direction * step
+      let neighbour = index - pass.step * step
       guard let earlier = history.first(where: { $0.index == neighbour }) else { continue }
       let (backward, forward) = try flowPair(index, original, earlier.index, earlier.original)
       let warped = warp(earlier.output.pixels, by: backward)
@@ -130,32 +141,27 @@ public final class VideoStyleTransfer {
       weights.append(reliability)
       warpedOutputs.append(Image(pixels: warped.image))
     }
-    let flowSeconds = (ContinuousClock.now - flowStart).seconds
-    let combined = closestFirst(weights)
-    let targets = zip(warpedOutputs, combined).map {
-      StyleTransfer.TemporalTarget(warped: $0, weights: $1)
-    }
-    let start: Image
+    return (warpedOutputs, weights)
+  }
+
+  /// Where the optimisation of a frame with `earlier` outputs starts.
+  private func startingImage(
+    _ original: Image, earlier: (warped: [Image], weights: [[Float]]), previous: Image?
+  ) -> Image {
     if let previous {
       // Ruder et al.'s multi-pass start: half the neighbour's warped output where the flow is
       // reliable, the rest from this frame's output of the pass before.
-      let halved = weights.map { $0.map { 0.5 * $0 } }
-      start = closestFirstBlend(warpedOutputs, weights: halved, fallback: previous)
-    } else {
-      // Warm start ("prevWarped"), closest first: each pixel starts from the nearest earlier
-      // output that the flow brings in reliably, and from the content frame where none does (new
-      // scene at the border, background uncovered by a moving object). Keeping the warped value
-      // there instead drags the moving object's colours along as a trail. The content is
-      // recoloured to the previous output's colours first, so that the few iterations of a
-      // later frame start those pixels in the painting's palette rather than the photo's.
-      let palette = history.last.map { original.matchingColorStatistics(of: $0.output) }
-      start = closestFirstBlend(warpedOutputs, weights: weights, fallback: palette ?? original)
+      let halved = earlier.weights.map { $0.map { 0.5 * $0 } }
+      return closestFirstBlend(earlier.warped, weights: halved, fallback: previous)
     }
-    let result = transfer.stylize(
-      original, initial: start, temporal: targets, iterations: configuration.iterations,
-      progress: progress)
-    recordFinished(original: original, output: result.image, index: index)
-    return FrameReport(result: result, flowSeconds: flowSeconds, flowPairs: warpedOutputs.count)
+    // Warm start ("prevWarped"), closest first: each pixel starts from the nearest earlier
+    // output that the flow brings in reliably, and from the content frame where none does (new
+    // scene at the border, background uncovered by a moving object). Keeping the warped value
+    // there instead drags the moving object's colours along as a trail. The content is
+    // recoloured to the previous output's colours first, so that the few iterations of a
+    // later frame start those pixels in the painting's palette rather than the photo's.
+    let palette = history.last.map { original.matchingColorStatistics(of: $0.output) }
+    return closestFirstBlend(earlier.warped, weights: earlier.weights, fallback: palette ?? original)
   }
 
   /// Adds a frame stylised earlier in the current pass (e.g. read back from a checkpoint) to the
@@ -165,7 +171,7 @@ public final class VideoStyleTransfer {
     let stored = Image(width: output.width, height: output.height, rgb: output.rgbBytes())
     history.append((index, original, stored))
     let reach = (configuration.temporalFrames.max() ?? 1)
-    history.removeAll { pass.direction * (index - $0.index) >= reach }
+    history.removeAll { pass.step * (index - $0.index) >= reach }
   }
 
   /// The flows from frame `index` to the earlier frame `other` (backward) and back (forward).
@@ -187,6 +193,34 @@ public final class VideoStyleTransfer {
       known.forward?.resized(width: image.width, height: image.height)
         ?? flow.flow(from: otherImage.pixels, to: image.pixels)
     )
+  }
+}
+
+extension VideoStyleTransfer {
+  /// One pass of Ruder et al.'s multi-pass method over the frames: the first runs forwards,
+  /// later ones alternate, backwards in even passes and forwards in odd ones.
+  public struct Pass: Sendable, Equatable {
+    /// The pass, from 1.
+    public let number: Int
+
+    /// Pass `number`, from 1.
+    public init(_ number: Int) {
+      precondition(number >= 1, "passes count from 1")
+      self.number = number
+    }
+
+    /// The step from one frame index to the next in this pass: +1 forwards, -1 backwards.
+    public var step: Int { number % 2 == 1 ? 1 : -1 }
+
+    /// The indices (0-based) of `frameCount` frames in the order this pass takes them.
+    public func order(frameCount: Int) -> [Int] {
+      step == 1 ? Array(0..<frameCount) : Array((0..<frameCount).reversed())
+    }
+
+    /// Where frame `index` (0-based) of `frameCount` comes in this pass, from 1.
+    public func position(of index: Int, frameCount: Int) -> Int {
+      step == 1 ? index + 1 : frameCount - index
+    }
   }
 }
 

@@ -78,8 +78,7 @@ struct VideoJob {
     _ pass: Int, frameCount: Int, summary: inout RunSummary, tracker: inout FrameTracker
   ) throws {
     video.beginPass(pass)
-    let order = pass % 2 == 0 ? Array((0..<frameCount).reversed()) : Array(0..<frameCount)
-    for index in order {
+    for index in VideoStyleTransfer.Pass(pass).order(frameCount: frameCount) {
       let original = try readImage(workFolder.originalPath(index))
       try process(index, pass: pass, original: original, summary: &summary, tracker: &tracker) {
         let previous = try readImage(workFolder.framePath(index, pass: pass - 1))
@@ -175,7 +174,9 @@ struct FrameTracker {
   }
 
   /// Where frame `index` (0-based) comes in `pass`, from 1.
-  func position(index: Int, pass: Int) -> Int { pass % 2 == 0 ? frames - index : index + 1 }
+  func position(index: Int, pass: Int) -> Int {
+    VideoStyleTransfer.Pass(pass).position(of: index, frameCount: frames)
+  }
 
   mutating func skipped() { done += 1 }
 
@@ -210,18 +211,17 @@ func expectedFrameCount(_ info: MediaInfo, range: FrameRange) -> Int {
   return min(info.frameCount, index(range.end, default: info.frameCount)) - first
 }
 
-/// How long the frame in progress still needs, from the speed at its current scale: each scale
-/// up has 4 times the pixels, so about 4 times the seconds per iteration.
+/// How long the frame in progress still needs, from the speed at its current scale: an
+/// iteration at a later scale takes about as many times the seconds as it has the pixels.
 struct FrameTimeEstimate {
   let secondsLeftInFrame: Double
   let fullSizeSecondsPerIteration: Double
 
   init(state: StyleTransfer.Progress, secondsPerIteration: Double) {
-    let scalesLeft = state.scales - state.scale
-    fullSizeSecondsPerIteration = secondsPerIteration * pow(4, Double(scalesLeft))
+    fullSizeSecondsPerIteration = secondsPerIteration * state.pixelRatio(ofScale: state.scales)
     var left = Double(state.iterations - state.iteration) * secondsPerIteration
-    for step in stride(from: 1, through: scalesLeft, by: 1) {
-      left += Double(state.iterations) * secondsPerIteration * pow(4, Double(step))
+    for scale in stride(from: state.scale + 1, through: state.scales, by: 1) {
+      left += Double(state.iterations) * secondsPerIteration * state.pixelRatio(ofScale: scale)
     }
     secondsLeftInFrame = left
   }

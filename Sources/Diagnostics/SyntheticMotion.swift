@@ -141,22 +141,52 @@ enum SyntheticMotion {
     width: Int, height: Int, background: (Float, Float), foreground: (Float, Float),
     centre: (Float, Float), radius: Float, seed: UInt64 = 3
   ) -> Scene {
-    let back = (Texture(seed: seed), Texture(seed: seed &+ 1000))
-    let front = (Texture(seed: seed &+ 7), Texture(seed: seed &+ 1007))
+    let layers = TwoLayers(
+      background: background, foreground: foreground, centre: centre, radius: radius, seed: seed)
+    let first = render(width: width, height: height) { layers.pixel($0, $1, frame: 0) }
+    let second = render(width: width, height: height) { layers.pixel($0, $1, frame: 1) }
+    return layers.scene(first: first, second: second, width: width, height: height)
+  }
+
+  /// The textures and motions of `twoLayers`: frame 0 is the first frame, frame 1 the second.
+  private struct TwoLayers {
+    let background: (Float, Float)
+    let foreground: (Float, Float)
+    let centre: (Float, Float)
+    let radius: Float
+    let back: (Texture, Texture)
+    let front: (Texture, Texture)
+
+    init(
+      background: (Float, Float), foreground: (Float, Float), centre: (Float, Float),
+      radius: Float, seed: UInt64
+    ) {
+      (self.background, self.foreground, self.centre, self.radius) = (
+        background, foreground, centre, radius
+      )
+      back = (Texture(seed: seed), Texture(seed: seed &+ 1000))
+      front = (Texture(seed: seed &+ 7), Texture(seed: seed &+ 1007))
+    }
+
+    /// Whether (x, y) is on the disk in `frame`.
     func inside(_ x: Float, _ y: Float, frame: Int) -> Bool {
       let (cx, cy) = (
         centre.0 + Float(frame) * foreground.0, centre.1 + Float(frame) * foreground.1
       )
       return (x - cx) * (x - cx) + (y - cy) * (y - cy) < radius * radius
     }
+
+    /// The colour at the point (x, y) of `frame`.
     func color(_ x: Float, _ y: Float, frame: Int) -> (Float, Float, Float) {
       if inside(x, y, frame: frame) {
         let (tx, ty) = (x - Float(frame) * foreground.0, y - Float(frame) * foreground.1)
-        return rgb(front.0(tx, ty), front.1(tx, ty))
+        return SyntheticMotion.rgb(front.0(tx, ty), front.1(tx, ty))
       }
       let (tx, ty) = (x - Float(frame) * background.0, y - Float(frame) * background.1)
-      return rgb(back.0(tx, ty), back.1(tx, ty))
+      return SyntheticMotion.rgb(back.0(tx, ty), back.1(tx, ty))
     }
+
+    /// The pixel (x, y) of `frame`, 8x8 supersampled near the disk's edge.
     func pixel(_ x: Float, _ y: Float, frame: Int) -> (Float, Float, Float) {
       let (cx, cy) = (
         centre.0 + Float(frame) * foreground.0, centre.1 + Float(frame) * foreground.1
@@ -173,42 +203,44 @@ enum SyntheticMotion {
       }
       return sum
     }
-    let first = render(width: width, height: height) { pixel($0, $1, frame: 0) }
-    let second = render(width: width, height: height) { pixel($0, $1, frame: 1) }
-    var forward = FlowField(width: width, height: height)
-    var backward = FlowField(width: width, height: height)
-    let n = width * height
-    var forwardValid = [Bool](repeating: false, count: n)
-    var backwardValid = [Bool](repeating: false, count: n)
-    var nearBoundary = [Bool](repeating: false, count: n)
-    func inFrame(_ x: Float, _ y: Float) -> Bool {
-      x >= 0 && x <= Float(width - 1) && y >= 0 && y <= Float(height - 1)
-    }
-    for y in 0..<height {
-      for x in 0..<width {
-        let (fx, fy) = (Float(x), Float(y))
-        let i = y * width + x
-        let onFront = inside(fx, fy, frame: 0)
-        let d = onFront ? foreground : background
-        forward.u[i] = d.0
-        forward.v[i] = d.1
-        let (tx, ty) = (fx + d.0, fy + d.1)
-        forwardValid[i] = inFrame(tx, ty) && (onFront || !inside(tx, ty, frame: 1))
-        let distance = ((fx - centre.0) * (fx - centre.0) + (fy - centre.1) * (fy - centre.1))
-          .squareRoot()
-        nearBoundary[i] = abs(distance - radius) <= 3
 
-        let wasFront = inside(fx, fy, frame: 1)
-        let e = wasFront ? foreground : background
-        backward.u[i] = -e.0
-        backward.v[i] = -e.1
-        let (sx, sy) = (fx - e.0, fy - e.1)
-        backwardValid[i] = inFrame(sx, sy) && (wasFront || !inside(sx, sy, frame: 0))
+    /// The frames with their ground truth: flows, visibility, and the pixels near the edge.
+    func scene(first: Tensor, second: Tensor, width: Int, height: Int) -> Scene {
+      var forward = FlowField(width: width, height: height)
+      var backward = FlowField(width: width, height: height)
+      let n = width * height
+      var forwardValid = [Bool](repeating: false, count: n)
+      var backwardValid = [Bool](repeating: false, count: n)
+      var nearBoundary = [Bool](repeating: false, count: n)
+      func inFrame(_ x: Float, _ y: Float) -> Bool {
+        x >= 0 && x <= Float(width - 1) && y >= 0 && y <= Float(height - 1)
       }
+      for y in 0..<height {
+        for x in 0..<width {
+          let (fx, fy) = (Float(x), Float(y))
+          let i = y * width + x
+          let onFront = inside(fx, fy, frame: 0)
+          let d = onFront ? foreground : background
+          forward.u[i] = d.0
+          forward.v[i] = d.1
+          let (tx, ty) = (fx + d.0, fy + d.1)
+          forwardValid[i] = inFrame(tx, ty) && (onFront || !inside(tx, ty, frame: 1))
+          let distance = ((fx - centre.0) * (fx - centre.0) + (fy - centre.1) * (fy - centre.1))
+            .squareRoot()
+          nearBoundary[i] = abs(distance - radius) <= 3
+
+          let wasFront = inside(fx, fy, frame: 1)
+          let e = wasFront ? foreground : background
+          backward.u[i] = -e.0
+          backward.v[i] = -e.1
+          let (sx, sy) = (fx - e.0, fy - e.1)
+          backwardValid[i] = inFrame(sx, sy) && (wasFront || !inside(sx, sy, frame: 0))
+        }
+      }
+      return Scene(
+        first: first, second: second, forward: forward, backward: backward,
+        forwardValid: forwardValid, backwardValid: backwardValid, nearBoundary: nearBoundary)
     }
-    return Scene(
-      first: first, second: second, forward: forward, backward: backward,
-      forwardValid: forwardValid, backwardValid: backwardValid, nearBoundary: nearBoundary)
   }
 
   /// The three standard cases at a given size: translation, rotation + zoom, two layers.

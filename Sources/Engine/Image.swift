@@ -12,7 +12,7 @@ public struct Image: Sendable, Equatable {
   public var height: Int { pixels.shape[1] }
 
   /// Creates an image from planar RGB pixels (3, H, W) on the 0-255 scale.
-  public init(pixels: Tensor) {
+  init(pixels: Tensor) {
     precondition(
       pixels.shape.count == 3 && pixels.shape[0] == 3,
       "Image pixels must be (3, H, W), got \(pixels.shape)")
@@ -61,7 +61,7 @@ extension Image {
   /// The map is `pre[c] = pixels[2 - c] - meanBGR[c]`: a channel swap plus a constant shift, so its
   /// Jacobian is a permutation. A gradient with respect to the preprocessed tensor becomes the
   /// gradient with respect to `pixels` by swapping channels back (`rgbGradient(fromPreprocessed:)`).
-  public func preprocessed() -> Tensor {
+  func preprocessed() -> Tensor {
     let plane = width * height
     var scalars = [Float](repeating: 0, count: 3 * plane)
     for c in 0..<3 {
@@ -74,7 +74,7 @@ extension Image {
   /// The image a preprocessed tensor (3, H, W) stands for: the exact inverse of `preprocessed()`.
   ///
   /// Values are not clamped here; `rgbBytes()` clamps when the image is written out.
-  public init(deprocessing tensor: Tensor) {
+  init(deprocessing tensor: Tensor) {
     precondition(
       tensor.shape.count == 3 && tensor.shape[0] == 3,
       "A preprocessed image must be (3, H, W), got \(tensor.shape)")
@@ -144,7 +144,7 @@ extension Image {
   }
 
   /// The image resized, aspect ratio kept, so its long side is `longSide` pixels.
-  public func resized(longSide: Int) -> Image {
+  func resized(longSide: Int) -> Image {
     let factor = Double(longSide) / Double(max(width, height))
     return resized(
       width: max(1, Int((Double(width) * factor).rounded())),

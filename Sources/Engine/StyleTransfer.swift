@@ -50,14 +50,14 @@ public final class StyleTransfer {
   }
 
   /// An earlier stylised frame brought into the current one, for the temporal loss.
-  public struct TemporalTarget: Sendable {
+  struct TemporalTarget: Sendable {
     /// The earlier output warped by the optical flow, at the current frame's size.
-    public var warped: Image
+    var warped: Image
     /// Per-pixel reliability c in [0, 1], H*W values row-major (0 where occluded or unknown).
-    public var weights: [Float]
+    var weights: [Float]
 
     /// Creates a target; `weights` must hold one value per pixel of `warped`.
-    public init(warped: Image, weights: [Float]) {
+    init(warped: Image, weights: [Float]) {
       precondition(weights.count == warped.width * warped.height, "one weight per pixel")
       self.warped = warped
       self.weights = weights
@@ -71,7 +71,7 @@ public final class StyleTransfer {
     /// Iterations run.
     public var iterations: Int
     /// Whether the early stop ended the run before the iteration limit.
-    public var converged: Bool
+    var converged: Bool
     /// The losses of the last evaluated iterate.
     public var losses: Losses
   }
@@ -100,13 +100,23 @@ public final class StyleTransfer {
   /// initialisation), and calls `progress` after each iteration.
   ///
   /// - Parameters:
-  ///   - temporal: earlier outputs warped into this frame; each adds a temporal loss term.
   ///   - iterations: the iteration limit at each scale (default: the configuration's).
   ///   - scales: coarse to fine: with 2, the image is first stylised at half size, and that
-  ///     result, upsampled, starts the full-size run. The temporal terms act at full size only.
+  ///     result, upsampled, starts the full-size run.
   public func stylize(
-    _ content: Image, initial: Image? = nil, temporal: [TemporalTarget] = [],
-    iterations: Int? = nil, scales: Int = 1, progress: (Progress) -> Void = { _ in }
+    _ content: Image, initial: Image? = nil, iterations: Int? = nil, scales: Int = 1,
+    progress: (Progress) -> Void = { _ in }
+  ) -> Result {
+    stylize(
+      content, initial: initial, temporal: [], iterations: iterations, scales: scales,
+      progress: progress)
+  }
+
+  /// `stylize` with a temporal loss term towards each of `temporal`, earlier outputs warped into
+  /// this frame; the temporal terms act at full size only.
+  func stylize(
+    _ content: Image, initial: Image?, temporal: [TemporalTarget], iterations: Int?,
+    scales: Int = 1, progress: (Progress) -> Void
   ) -> Result {
     precondition(scales >= 1, "scales must be at least 1")
     let sizes = (1...scales).map {

@@ -60,7 +60,7 @@ extension StyleTransfer {
     /// iterations (0 turns the early stop off).
     public var tolerance: Float = 1e-4
     /// The interval for `tolerance`, in iterations.
-    public var toleranceInterval = 50
+    var toleranceInterval = 50
     /// The starting image.
     public var initialization: Initialization = .random
     /// Half-width of the uniform noise a `.random` start draws around the mean pixel, on the

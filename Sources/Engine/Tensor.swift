@@ -19,12 +19,12 @@ public struct Tensor: Sendable, Equatable {
   }
 
   /// Creates a tensor with every element equal to `value`.
-  public init(shape: [Int], repeating value: Float = 0) {
+  package init(shape: [Int], repeating value: Float = 0) {
     self.init(shape: shape, scalars: [Float](repeating: value, count: shape.reduce(1, *)))
   }
 
   /// Creates a tensor of independent uniform samples in `range`, reproducible for a given `seed`.
-  public init(randomUniform shape: [Int], in range: ClosedRange<Float> = -1...1, seed: UInt64) {
+  package init(randomUniform shape: [Int], in range: ClosedRange<Float> = -1...1, seed: UInt64) {
     var generator = SeededGenerator(seed: seed)
     let count = shape.reduce(1, *)
     self.init(
@@ -33,10 +33,10 @@ public struct Tensor: Sendable, Equatable {
   }
 
   /// The number of elements.
-  public var count: Int { scalars.count }
+  package var count: Int { scalars.count }
 
   /// The same elements under another shape with the same element count.
-  public func reshaped(_ newShape: [Int]) -> Tensor {
+  func reshaped(_ newShape: [Int]) -> Tensor {
     Tensor(shape: newShape, scalars: scalars)
   }
 }

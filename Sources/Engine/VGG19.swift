@@ -43,7 +43,7 @@ public final class VGG19 {
   var deepestComputedLayer: Layer? { workspace.flatMap { Layer(depth: $0.forwardDepth) } }
 
   /// The number of channels of `layer`'s activations.
-  public func channels(at layer: Layer) -> Int { convolutions[layer.depth].outChannels }
+  package func channels(at layer: Layer) -> Int { convolutions[layer.depth].outChannels }
 
   /// The number of channels going into `layer`'s convolution (3 at relu1_1).
   package func inputChannels(at layer: Layer) -> Int { convolutions[layer.depth].inChannels }
@@ -63,7 +63,7 @@ public final class VGG19 {
   }
 
   /// The (height, width) of `layer`'s activations for an input of `height` x `width`.
-  public static func outputSize(of layer: Layer, height: Int, width: Int) -> (
+  package static func outputSize(of layer: Layer, height: Int, width: Int) -> (
     height: Int, width: Int
   ) {
     (0..<(layer.block - 1)).reduce((height, width)) { size, _ in (size.0 / 2, size.1 / 2) }
@@ -72,7 +72,7 @@ public final class VGG19 {
   /// Returns the activations at `layers`, each (C, H', W'), for `image`, (3, H, W).
   ///
   /// Runs only as deep as the deepest layer in `layers`, and remembers what `backward` needs.
-  public func forward(_ image: Tensor, capturing layers: Set<Layer>) -> [Layer: Tensor] {
+  package func forward(_ image: Tensor, capturing layers: Set<Layer>) -> [Layer: Tensor] {
     guard let deepest = layers.max() else { return [:] }
     run(image, through: deepest)
     guard let workspace else { return [:] }
@@ -83,7 +83,7 @@ public final class VGG19 {
   ///
   /// `gradients` are with respect to some of the activations that pass reached, each of the
   /// shape `forward` returned. Gradients at several layers add up.
-  public func backward(gradients: [Layer: Tensor]) -> Tensor {
+  func backward(gradients: [Layer: Tensor]) -> Tensor {
     guard let deepest = gradients.keys.max() else {
       preconditionFailure("backward needs at least one gradient")
     }

@@ -8,9 +8,9 @@ extension VGG19 {
     case relu5_1, relu5_2, relu5_3, relu5_4
 
     /// The position in the network, 0 for relu1_1.
-    public var depth: Int { Self.allCases.firstIndex(of: self) ?? 0 }
+    package var depth: Int { Self.allCases.firstIndex(of: self) ?? 0 }
     /// The block, 1...5; each block ends with a pooling that halves the size.
-    public var block: Int { Self.blockOfDepth[depth] }
+    var block: Int { Self.blockOfDepth[depth] }
 
     /// Input pixels per activation step: 2^(block - 1), 16 at relu5_1.
     public var stride: Int { 1 << (block - 1) }

@@ -45,7 +45,7 @@ public final class VideoStyleTransfer {
   /// The video settings.
   public let configuration: Configuration
   /// The per-image style transfer.
-  public let transfer: StyleTransfer
+  let transfer: StyleTransfer
   /// Supplies the flow from frame `from` to frame `to` (0-based) when known (e.g. from .flo
   /// files; resized to the frames' size if needed); `nil` means: estimate it.
   public var flowSource: ((_ from: Int, _ to: Int) throws -> FlowField?)?

@@ -114,7 +114,7 @@ import Testing
 
   @Test func styleLossIsZeroAtItsTargetAndAccumulatesIntoTheGivenGradient() {
     let features = Tensor(randomUniform: [4, 5, 6], seed: 3)
-    var loss = StyleLoss(styleFeatures: [features], weight: 2)
+    let loss = StyleLoss(styleFeatures: [features], weight: 2)
     var gradient = Tensor(shape: [4, 5, 6], repeating: 1)
     let value = loss.valueAndGradient(features, accumulatingInto: &gradient)
     #expect(abs(value) < 1e-10)

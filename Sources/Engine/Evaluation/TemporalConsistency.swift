@@ -43,7 +43,7 @@ public struct TemporalConsistency: Sendable {
   }
 
   /// The estimator used by `add(original:stylized:)`.
-  public let estimator: OpticalFlow
+  let estimator: OpticalFlow
   private var previousOriginal: Tensor?
   private var previousStylized: Tensor?
   private var warping: [Float] = []
@@ -134,7 +134,7 @@ public struct TemporalConsistency: Sendable {
 
   /// Measures a whole sequence held in memory: frame t of `originals` matches frame t of
   /// `stylized`, all (3, H, W) RGB on [0, 1].
-  public static func measure(
+  static func measure(
     originals: [Tensor], stylized: [Tensor], estimator: OpticalFlow = OpticalFlow()
   ) -> Report {
     precondition(

@@ -7,7 +7,7 @@
 ///   - flow: from frame t to frame t-1 (the backward flow), computed on the original frames.
 ///   - weights: c, (H, W), e.g. `consistencyWeights(flow:reverse:)`.
 /// The denominator counts every value, masked or not; average over frames 2...T.
-public func ruderError(current: Tensor, previous: Tensor, flow: FlowField, weights: [Float])
+func ruderError(current: Tensor, previous: Tensor, flow: FlowField, weights: [Float])
   -> Float
 {
   precondition(current.shape == previous.shape, "ruderError: frame shapes differ")
@@ -31,7 +31,7 @@ public func ruderError(current: Tensor, previous: Tensor, flow: FlowField, weigh
 /// As in Lai et al., the squared difference is summed over channels and the sum of M counts
 /// pixels, so the value is a mean over non-occluded pixels of |x_t - warp(x_{t+1})|^2 in RGB;
 /// 0 if every pixel is occluded.
-public func warpingError(current: Tensor, next: Tensor, flow: FlowField, occluded: [Bool]) -> Float
+func warpingError(current: Tensor, next: Tensor, flow: FlowField, occluded: [Bool]) -> Float
 {
   precondition(current.shape == next.shape, "warpingError: frame shapes differ")
   precondition(

@@ -9,7 +9,7 @@ public struct FeatureCorrelations: Sendable {
   /// The layer.
   public let layer: VGG19.Layer
   /// The activations F, (C, H', W'): one map per channel.
-  public let activations: Tensor
+  let activations: Tensor
   /// The Gram matrix G = F F^T / (C*N), (C, C), N = H'*W': entry (i, j) is the mean over the
   /// positions of channel i times channel j, divided by C (as the style loss uses it).
   public let gram: Tensor
@@ -32,7 +32,7 @@ public struct FeatureCorrelations: Sendable {
   private var channels: Int { activations.shape[0] }
 
   /// The channels by their diagonal entry G_ii (how strongly each fires), strongest first.
-  public var channelsByStrength: [Int] {
+  var channelsByStrength: [Int] {
     (0..<channels).sorted { gram.scalars[$0 * channels + $0] > gram.scalars[$1 * channels + $1] }
   }
 

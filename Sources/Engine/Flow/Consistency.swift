@@ -10,7 +10,7 @@ import Foundation
 ///  - its source a + w(a) is outside the frame,
 /// and c = 1 elsewhere; the map is then blurred with a Gaussian (sigma 0.8) and clipped to [0, 1].
 /// - Returns: (H, W) row-major weights.
-public func consistencyWeights(flow: FlowField, reverse: FlowField) -> [Float] {
+func consistencyWeights(flow: FlowField, reverse: FlowField) -> [Float] {
   let reliable = inconsistencies(flow: flow, reverse: reverse, motionBoundaries: true)
     .map { $0 ? Float(0) : 1 }
   let plane = gaussianBlur(
@@ -22,7 +22,7 @@ public func consistencyWeights(flow: FlowField, reverse: FlowField) -> [Float] {
 ///
 /// The occlusion mask of Lai et al. 2018's warping error: the same test as `consistencyWeights`
 /// without the motion-boundary criterion and without smoothing.
-public func occlusionMask(flow: FlowField, reverse: FlowField) -> [Bool] {
+func occlusionMask(flow: FlowField, reverse: FlowField) -> [Bool] {
   inconsistencies(flow: flow, reverse: reverse, motionBoundaries: false)
 }
 
@@ -30,7 +30,7 @@ public func occlusionMask(flow: FlowField, reverse: FlowField) -> [Bool] {
 ///
 /// `weights[0]` belongs to the nearest previous frame; sums use the uncombined weights, so each
 /// pixel follows its nearest reliable past frame (Ruder et al. 2016, long-term consistency).
-public func closestFirst(_ weights: [[Float]]) -> [[Float]] {
+func closestFirst(_ weights: [[Float]]) -> [[Float]] {
   guard let count = weights.first?.count else { return [] }
   precondition(weights.allSatisfy { $0.count == count }, "closestFirst: weight maps differ in size")
   var closer = [Float](repeating: 0, count: count)

@@ -25,7 +25,7 @@ public struct FlowField: Sendable, Equatable {
   }
 
   /// Creates a field of zero displacement.
-  public init(width: Int, height: Int) {
+  package init(width: Int, height: Int) {
     self.init(
       width: width, height: height,
       u: [Float](repeating: 0, count: width * height),

@@ -3,9 +3,9 @@ import Foundation
 /// A Middlebury `.flo` file that could not be read or written; `description` names the file.
 public struct FlowFileError: Error, CustomStringConvertible, Equatable {
   /// The file concerned.
-  public let path: String
+  let path: String
   /// What was wrong, such as "bad tag 1.5 (expected 202021.25)".
-  public let reason: String
+  let reason: String
 
   /// A message such as `flow file 'a.flo': bad tag 1.5 (expected 202021.25)`.
   public var description: String { "flow file '\(path)': \(reason)" }

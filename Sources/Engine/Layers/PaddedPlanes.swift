@@ -91,40 +91,26 @@ package final class PaddedPlanes {
 
   /// Copies a (C, H, W) tensor into the interior; the border is left as it is.
   package func load(_ tensor: Tensor) {
-    let width = width
-    forEachInteriorRow(of: tensor) { row, source in row.update(from: source, count: width) }
+    forEachInteriorRow(of: tensor) { row, source, width in row.update(from: source, count: width) }
   }
 
   /// Adds a (C, H, W) tensor to the interior.
   func add(_ tensor: Tensor) {
-    let width = width
-    forEachInteriorRow(of: tensor) { row, source in
+    forEachInteriorRow(of: tensor) { row, source, width in
       for x in 0..<width { row[x] += source[x] }
     }
   }
 
-  /// Calls `body(row, tensorRow)` for each interior row, channels split over the cores: the
-  /// row's first element here and the same row of `tensor`, which must be (C, H, W).
+  /// Calls `body(row, tensorRow, width)` for each interior row, channels split over the cores:
+  /// the row's first element here and the same row of `tensor`, (C, H, W) like the interior.
   private func forEachInteriorRow(
-    of tensor: Tensor, _ body: (UnsafeMutablePointer<Float>, UnsafePointer<Float>) -> Void
+    of tensor: Tensor, _ body: (UnsafeMutablePointer<Float>, UnsafePointer<Float>, Int) -> Void
   ) {
-    precondition(
-      tensor.shape == [channels, height, width],
-      "expected \([channels, height, width]), got \(tensor.shape)")
-    let (height, width, rowStride, planeStride, base) = (
-      height, width, rowStride, planeStride, base
-    )
+    checkInterior(tensor.shape)
+    let (base, width) = (base, width)
     tensor.scalars.withUnsafeBufferPointer { buffer in
-      guard let start = buffer.baseAddress else { return }
-      nonisolated(unsafe) let source = start
-      parallelChunks(0..<channels) { chunk in
-        for c in chunk {
-          for y in 0..<height {
-            body(
-              base + c * planeStride + (y + 1) * rowStride + 1, source + (c * height + y) * width)
-          }
-        }
-      }
+      guard let source = buffer.baseAddress else { return }
+      forEachInteriorRow { row, tensorRow in body(base + row, source + tensorRow, width) }
     }
   }
 
@@ -138,21 +124,30 @@ package final class PaddedPlanes {
   /// Copies the interior into `tensor`, (C, H, W); in place when its storage is not shared,
   /// which saves the page faults of a fresh allocation on every pass.
   func copyInterior(into tensor: inout Tensor) {
-    precondition(
-      tensor.shape == [channels, height, width],
-      "expected \([channels, height, width]), got \(tensor.shape)")
-    let (height, width, rowStride, planeStride, base) = (
-      height, width, rowStride, planeStride, base
-    )
+    checkInterior(tensor.shape)
+    let (base, width) = (base, width)
     tensor.scalars.withUnsafeMutableBufferPointer { buffer in
-      guard let start = buffer.baseAddress else { return }
-      nonisolated(unsafe) let target = start
-      parallelChunks(0..<channels) { chunk in
-        for c in chunk {
-          for y in 0..<height {
-            (target + (c * height + y) * width)
-              .update(from: base + c * planeStride + (y + 1) * rowStride + 1, count: width)
-          }
+      guard let target = buffer.baseAddress else { return }
+      forEachInteriorRow { row, tensorRow in
+        (target + tensorRow).update(from: base + row, count: width)
+      }
+    }
+  }
+
+  /// Traps unless `shape` is the interior's, (C, H, W).
+  private func checkInterior(_ shape: [Int]) {
+    precondition(
+      shape == [channels, height, width], "expected \([channels, height, width]), got \(shape)")
+  }
+
+  /// Calls `body(row, tensorRow)` for each interior row, channels split over the cores: the
+  /// index of the row's first element here (from `base`) and in a (C, H, W) tensor.
+  private func forEachInteriorRow(_ body: (_ row: Int, _ tensorRow: Int) -> Void) {
+    let (height, width, rowStride, planeStride) = (height, width, rowStride, planeStride)
+    parallelChunks(0..<channels) { chunk in
+      for c in chunk {
+        for y in 0..<height {
+          body(c * planeStride + (y + 1) * rowStride + 1, (c * height + y) * width)
         }
       }
     }

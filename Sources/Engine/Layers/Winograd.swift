@@ -153,20 +153,22 @@ package struct WinogradConvolution {
     }
   }
 
-  /// The products of `apply` at `positions` (of the 36) for n tiles: M = U X at each, one
-  /// single-threaded sgemm each.
-  // U (36, outC, C); transformed X (C, 36, ld); products M (outC, 36, ld) right after it; ld >= n
-  private func multiply(
+  /// The products of `apply` (or, `adjoint`, of `applyAdjoint`) at `positions` (of the 36) for
+  /// n tiles: M = U X at each position (or U^T X), one single-threaded sgemm each.
+  // U (36, outC, C); transformed X (C, 36, ld) (adjoint: (outC, 36, ld)); products M (outC, 36,
+  // ld) (adjoint: (C, 36, ld)) right after it; ld >= n
+  func multiply(
     _ u: UnsafePointer<Float>, _ transformed: UnsafeMutablePointer<Float>, tiles n: Int,
-    positions: Range<Int>
+    positions: Range<Int>, adjoint: Bool = false
   ) {
+    let (rows, depth) = adjoint ? (inChannels, outChannels) : (outChannels, inChannels)
     let ld = TileTransforms.rowLength(n)
-    let products = transformed + 36 * inChannels * ld
+    let products = transformed + 36 * depth * ld
     for position in positions {
       gemm(
-        u + position * outChannels * inChannels, transformed + position * ld,
-        into: products + position * ld, m: outChannels, n: n, k: inChannels,
-        rowStrideB: 36 * ld, rowStrideC: 36 * ld)
+        u + position * outChannels * inChannels, transposeA: adjoint, transformed + position * ld,
+        into: products + position * ld, m: rows, n: n, k: depth, rowStrideB: 36 * ld,
+        rowStrideC: 36 * ld)
     }
   }
 }

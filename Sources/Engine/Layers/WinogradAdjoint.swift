@@ -56,7 +56,7 @@ extension WinogradConvolution {
             gradient, channels: chunk, tiles: all, into: transformed, rows: space.rows(worker))
         }
         parallelChunks(0..<36) { chunk, _ in
-          multiplyAdjoint(u, transformed, tiles: tileCount, positions: chunk)
+          multiply(u, transformed, tiles: tileCount, positions: chunk, adjoint: true)
         }
         parallelChunks(0..<inChannels) { chunk in
           transforms.adjointOutput(
@@ -123,7 +123,7 @@ extension WinogradConvolution {
           transforms.adjointInput(
             gradient, channels: 0..<outChannels, tiles: tiles, into: transformed,
             rows: space.rows(worker))
-          multiplyAdjoint(u, transformed, tiles: tiles.count, positions: 0..<36)
+          multiply(u, transformed, tiles: tiles.count, positions: 0..<36, adjoint: true)
           transforms.adjointOutput(
             transformed + 36 * outChannels * TileTransforms.rowLength(tiles.count),
             channels: 0..<inChannels, tiles: tiles, into: inputGradient,
@@ -149,24 +149,6 @@ extension WinogradConvolution {
           for x in 0..<(2 * rowStride) { target[x] += source[x] }
         }
       }
-    }
-  }
-
-  /// The products of `applyAdjoint` at `positions` (of the 36) for n tiles: U^T at each
-  /// position times the transformed gradient, one single-threaded sgemm each.
-  // U stored (36, outC, C); transformed (outC, 36, ld); products (C, 36, ld) right after it
-  private func multiplyAdjoint(
-    _ u: UnsafePointer<Float>, _ transformed: UnsafeMutablePointer<Float>, tiles n: Int,
-    positions: Range<Int>
-  ) {
-    let ld = TileTransforms.rowLength(n)
-    let products = transformed + 36 * outChannels * ld
-    for position in positions {
-      // (C, n) = U^T (C, outC) x (outC, n), U stored (outC, C)
-      gemm(
-        u + position * outChannels * inChannels, transposeA: true, transformed + position * ld,
-        into: products + position * ld, m: inChannels, n: n, k: outChannels,
-        rowStrideB: 36 * ld, rowStrideC: 36 * ld)
     }
   }
 }

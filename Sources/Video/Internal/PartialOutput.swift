@@ -17,7 +17,7 @@ struct PartialOutput {
     if FileManager.default.fileExists(atPath: url.path) && !overwrite {
       throw VideoError(
         function: "open", path: finalPath, code: cff_averror(EEXIST),
-        message: "the output exists already (pass overwrite to replace it)")
+        message: "the output exists; pass --overwrite to replace it")
     }
     let name = url.lastPathComponent
     let stem = isDirectory ? name : url.deletingPathExtension().lastPathComponent
@@ -56,6 +56,19 @@ struct PartialOutput {
   /// Deletes whatever was written.
   func discard() {
     try? FileManager.default.removeItem(atPath: temporaryPath)
+  }
+
+  /// Lets `write` fill the temporary path, then commits; if anything throws, discards what was
+  /// written and rethrows.
+  func fill<Result>(_ write: (_ temporaryPath: String) throws -> Result) throws -> Result {
+    do {
+      let result = try write(temporaryPath)
+      try commit()
+      return result
+    } catch {
+      discard()
+      throw error
+    }
   }
 }
 

@@ -214,32 +214,6 @@ func parsePosition(_ text: String, option: String, isEnd: Bool) throws -> FrameR
   return .seconds(seconds)
 }
 
-/// Fails early, before minutes of work, when `output` exists (unless `overwrite`) or its folder
-/// cannot take new files.
-func checkOutput(_ output: String, overwrite: Bool) throws {
-  if !overwrite && FileManager.default.fileExists(atPath: output) {
-    throw CommandError("Output '\(output)' exists; pass --overwrite to replace it.")
-  }
-  try checkWritableFolder(of: output)
-}
-
-/// `<stem of input><suffix>` in the input's folder, e.g. `painting-texture.png`.
-func pathBeside(_ input: String, suffix: String) -> String {
-  let url = URL(fileURLWithPath: input)
-  return url.deletingLastPathComponent()
-    .appendingPathComponent(url.deletingPathExtension().lastPathComponent + suffix).path
-}
-
-/// Fails early, before minutes of work, when the output's folder cannot take new files.
-func checkWritableFolder(of output: String) throws {
-  let folder = URL(fileURLWithPath: output).deletingLastPathComponent()
-  let probe = folder.appendingPathComponent(".stylize-video-write-test-\(getpid())").path
-  guard FileManager.default.createFile(atPath: probe, contents: nil) else {
-    throw CommandError("Cannot write to the output folder '\(folder.path)'.")
-  }
-  try? FileManager.default.removeItem(atPath: probe)
-}
-
 /// `<output without extension>-work` beside the output.
 func defaultWorkFolder(for output: String) -> String {
   let url = URL(fileURLWithPath: output)

@@ -273,20 +273,3 @@ func parsedWeights(_ list: String, option: String) throws -> [Float] {
     return value
   }
 }
-
-/// Reads an image file (any format FFmpeg decodes) at its own size.
-func readImage(_ path: String) throws -> Image {
-  Image(try readFirstFrame(path, options: ReadOptions()))
-}
-
-extension Image {
-  /// The frame's pixels as an engine image.
-  init(_ frame: VideoFrame) { self.init(width: frame.width, height: frame.height, rgb: frame.rgb) }
-}
-
-extension VideoFrame {
-  /// An engine image as a frame shown at `time` seconds.
-  init(_ image: Image, time: Double) {
-    self.init(width: image.width, height: image.height, rgb: image.rgbBytes(), time: time)
-  }
-}

@@ -72,12 +72,7 @@ struct Metrics: ParsableCommand {
         throw ValidationError("Input '\(path)' does not exist.")
       }
     }
-    if let flowDir {
-      var isDirectory: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: flowDir, isDirectory: &isDirectory),
-        isDirectory.boolValue
-      else { throw ValidationError("--flow-dir '\(flowDir)' is not a folder.") }
-    }
+    try validateFlowFolder(flowDir)
     if let size, !(16...8192).contains(size) {
       throw ValidationError("--size must be between 16 and 8192 pixels, got \(size).")
     }
@@ -95,14 +90,7 @@ struct Metrics: ParsableCommand {
   func measure(progress: ProgressReporter) throws -> MetricsSummary {
     let stylizedReader = try VideoReader(stylized, options: ReadOptions(longSide: size))
     let (width, height) = (stylizedReader.width, stylizedReader.height)
-    // Read the originals at about the stylised size; rounding differences are resized below.
-    let originalReader = try (flowDir == nil ? original : nil).map {
-      try VideoReader($0, options: ReadOptions(longSide: max(width, height)))
-    }
-    if let originalReader {
-      try checkAspect(
-        originalReader.width, originalReader.height, of: original ?? "", against: width, height)
-    }
+    let originalReader = try openOriginal(width: width, height: height)
     let total =
       [frames, stylizedReader.info.frameCount, originalReader?.info.frameCount]
       .compactMap { $0 }.min() ?? 0
@@ -131,11 +119,7 @@ struct Metrics: ParsableCommand {
         measurement.add(stylized: stylizedFrame, forward: flows?.forward, backward: flows?.backward)
       }
       count += 1
-      let elapsed = Date().timeIntervalSince(start)
-      let left = Double(max(total - count, 0)) * elapsed / Double(count)
-      progress.update(
-        "frame \(count)/\(total)  \(String(format: "%.2f", elapsed / Double(count))) s/frame  ETA "
-          + formatDuration(left), milestone: count % 25 == 0)
+      showProgress(count: count, of: total, since: start, progress)
     }
     progress.closeLine()
     if let originalReader, !originalEnded, count < (frames ?? Int.max),
@@ -147,10 +131,37 @@ struct Metrics: ParsableCommand {
     if let strip, !stripFrames.isEmpty {
       try writeImage(stripPicture(stripFrames), to: strip, overwrite: true)
     }
-    let report = measurement.report
+    return try summary(of: measurement.report, count: count)
+  }
+
+  /// The original clip's reader, at about the stylised size (rounding differences are resized
+  /// frame by frame); `nil` with `--flow-dir`, where the originals are not read.
+  private func openOriginal(width: Int, height: Int) throws -> VideoReader? {
+    guard flowDir == nil, let original else { return nil }
+    let reader = try VideoReader(original, options: ReadOptions(longSide: max(width, height)))
+    try checkAspect(reader.width, reader.height, of: original, against: width, height)
+    return reader
+  }
+
+  /// The live line: frames done, seconds per frame and the time left.
+  private func showProgress(
+    count: Int, of total: Int, since start: Date, _ progress: ProgressReporter
+  ) {
+    let elapsed = Date().timeIntervalSince(start)
+    let left = Double(max(total - count, 0)) * elapsed / Double(count)
+    progress.update(
+      "frame \(count)/\(total)  \(String(format: "%.2f", elapsed / Double(count))) s/frame  ETA "
+        + formatDuration(left), milestone: count % 25 == 0)
+  }
+
+  /// What `run` prints, from the measurement of `count` frames.
+  private func summary(of report: TemporalConsistency.Report, count: Int) throws
+    -> MetricsSummary
+  {
     guard let meanWarping = report.meanWarpingError, let meanRuder = report.meanRuderError else {
-      throw FileError(
-        path: stylized, reason: "has \(count) frame(s); the metrics need at least 2")
+      throw CommandError(
+        path: stylized,
+        message: "'\(stylized)' has \(count) frame(s); the metrics need at least 2.")
     }
     return MetricsSummary(
       frameCount: report.frameCount, width: report.width, height: report.height,
@@ -164,13 +175,12 @@ struct Metrics: ParsableCommand {
   private func readFlows(in directory: String, pair: Int, _ width: Int, _ height: Int) throws
     -> (forward: FlowField, backward: FlowField)
   {
-    let folder = URL(fileURLWithPath: directory)
-    let names = [
-      String(format: "forward_%05d_%05d.flo", pair, pair + 1),
-      String(format: "backward_%05d_%05d.flo", pair + 1, pair),
+    // Frames `pair` and `pair + 1` counted from 1 are `pair - 1` and `pair` from 0.
+    let paths = [
+      flowFilePath(in: directory, from: pair - 1, to: pair),
+      flowFilePath(in: directory, from: pair, to: pair - 1),
     ]
-    let flows = try names.map { name in
-      let path = folder.appendingPathComponent(name).path
+    let flows = try paths.map { path in
       let flow = try FlowField.read(from: path)
       try checkAspect(flow.width, flow.height, of: path, against: width, height)
       return flow.resized(width: width, height: height)
@@ -184,10 +194,10 @@ struct Metrics: ParsableCommand {
   ) throws {
     let ratio = (Double(otherWidth) / Double(otherHeight)) / (Double(width) / Double(height))
     guard abs(ratio - 1) <= 0.02 else {
-      throw FileError(
+      throw CommandError(
         path: path,
-        reason: "is \(otherWidth)x\(otherHeight) but the stylised frames are \(width)x\(height); "
-          + "the aspect ratios differ, so they cannot show the same clip")
+        message: "'\(path)' is \(otherWidth)x\(otherHeight) but the stylised frames are "
+          + "\(width)x\(height); the aspect ratios differ, so they cannot show the same clip.")
     }
   }
 }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 
 /// `<stem of input><suffix>` in the input's folder, e.g. `painting-texture.png`.
@@ -34,4 +35,13 @@ func checkWritableFolder(of output: String) throws {
   }
   close(descriptor)
   unlink(probe)
+}
+
+/// Refuses an image output `path` (of `option`) that FFmpeg would not write as .png or .jpg.
+func validateImageExtension(_ path: String?, option: String) throws {
+  if let path,
+    !["png", "jpg", "jpeg"].contains(URL(fileURLWithPath: path).pathExtension.lowercased())
+  {
+    throw ValidationError("\(option) '\(path)' must end in .png or .jpg.")
+  }
 }

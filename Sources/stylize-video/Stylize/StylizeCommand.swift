@@ -74,7 +74,7 @@ struct Stylize: ParsableCommand {
     let summary: RunSummary
     if inputInfo.kind == .image {
       let job = ImageJob(
-        transfer: transfer, progress: progress, printEvery: options.styleOptions.printEvery,
+        transfer: transfer, progress: progress, printEvery: options.styleOptions.common.printEvery,
         saveEvery: options.styleOptions.saveEvery, outputPath: outputPath, overwrite: overwrite)
       summary = try job.stylizeImage(input, longSide: options.styleOptions.longSide(for: inputInfo))
     } else {
@@ -106,7 +106,7 @@ struct Stylize: ParsableCommand {
       video.flowSource = { try videoOptions.flowFile(from: $0, to: $1) }
     }
     return VideoJob(
-      video: video, progress: progress, printEvery: options.styleOptions.printEvery, input: input,
+      video: video, progress: progress, printEvery: options.styleOptions.common.printEvery, input: input,
       info: info, outputPath: outputPath,
       workFolder: try WorkFolder(
         path: videoOptions.workDir ?? defaultWorkFolder(for: outputPath),

@@ -49,11 +49,7 @@ struct FlowCommand: ParsableCommand {
     guard output.lowercased().hasSuffix(".flo") else {
       throw ValidationError("--output '\(output)' must end in .flo.")
     }
-    if let png,
-      !["png", "jpg", "jpeg"].contains(URL(fileURLWithPath: png).pathExtension.lowercased())
-    {
-      throw ValidationError("--png '\(png)' must end in .png or .jpg.")
-    }
+    try validateImageExtension(png, option: "--png")
     for path in [output] + (png.map { [$0] } ?? []) {
       try refuseExistingOutput(path, overwrite: overwrite)
     }

@@ -57,9 +57,7 @@ struct Stylize: ParsableCommand {
     if let preview, preview < 1 { throw ValidationError("--preview must be at least 1 frame.") }
     if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be in 0...63.") }
     _ = try frameRange()
-    guard FileManager.default.fileExists(atPath: input) || input.contains("%") else {
-      throw ValidationError("Input '\(input)' does not exist.")
-    }
+    try validateInput(input, allowPattern: true)
   }
 
   mutating func run() throws {
@@ -106,8 +104,8 @@ struct Stylize: ParsableCommand {
       video.flowSource = { try videoOptions.flowFile(from: $0, to: $1) }
     }
     return VideoJob(
-      video: video, progress: progress, printEvery: options.styleOptions.common.printEvery, input: input,
-      info: info, outputPath: outputPath,
+      video: video, progress: progress, printEvery: options.styleOptions.common.printEvery,
+      input: input, info: info, outputPath: outputPath,
       workFolder: try WorkFolder(
         path: videoOptions.workDir ?? defaultWorkFolder(for: outputPath),
         settingsJSON: try settingsJSON(), restart: videoOptions.restart),

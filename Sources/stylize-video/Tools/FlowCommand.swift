@@ -40,8 +40,8 @@ struct FlowCommand: ParsableCommand {
   var overwrite = false
 
   func validate() throws {
-    for path in [frame1, frame2] where !FileManager.default.fileExists(atPath: path) {
-      throw ValidationError("Input '\(path)' does not exist.")
+    for path in [frame1, frame2] {
+      try validateInput(path, allowPattern: false)
     }
     if let size, !(16...8192).contains(size) {
       throw ValidationError("--size must be between 16 and 8192 pixels, got \(size).")

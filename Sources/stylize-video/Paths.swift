@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 
+// The paths a command reads and writes: where outputs go, and the checks made before reading
+// and writing them.
+
 /// `<stem of input><suffix>` in the input's folder, e.g. `painting-texture.png`.
 func pathBeside(_ input: String, suffix: String) -> String {
   let url = URL(fileURLWithPath: input)
@@ -43,5 +46,13 @@ func validateImageExtension(_ path: String?, option: String) throws {
     !["png", "jpg", "jpeg"].contains(URL(fileURLWithPath: path).pathExtension.lowercased())
   {
     throw ValidationError("\(option) '\(path)' must end in .png or .jpg.")
+  }
+}
+
+/// Refuses an input that does not exist; a frame pattern (`frames/%05d.png`) is let through when
+/// `allowPattern`, as FFmpeg reads it.
+func validateInput(_ path: String, allowPattern: Bool) throws {
+  guard FileManager.default.fileExists(atPath: path) || (allowPattern && path.contains("%")) else {
+    throw ValidationError("Input '\(path)' does not exist.")
   }
 }

@@ -15,6 +15,8 @@ struct PartialOutput {
   init(_ finalPath: String, isDirectory: Bool, overwrite: Bool) throws {
     let url = URL(fileURLWithPath: finalPath)
     if FileManager.default.fileExists(atPath: url.path) && !overwrite {
+      // In the command line's words (its --overwrite), so a user sees one wording for a
+      // refused output, whether the command's own check or this one caught it.
       throw VideoError(
         function: "open", path: finalPath, code: cff_averror(EEXIST),
         message: "the output exists; pass --overwrite to replace it")

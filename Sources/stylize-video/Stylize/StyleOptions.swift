@@ -50,7 +50,7 @@ enum StyleDefaults: CommonDefaults {
   static let printEvery = 25
 }
 
-/// `explain`: a line every 50 iterations (its 16 optimisations print one more line each).
+/// `explain`: a line every 50 iterations.
 enum ExplainDefaults: CommonDefaults {
   static let printEvery = 50
 }

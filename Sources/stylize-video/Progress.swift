@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 
 /// Writes progress to standard error: a live, rewritten line on a terminal, plain lines otherwise.
@@ -51,10 +52,33 @@ func formatDuration(_ seconds: Double) -> String {
   return "\(secs)s"
 }
 
-/// A failure while running a command (not a mistake in its arguments): printed as one line,
-/// `Error: <message>`, with a non-zero exit.
-struct CommandError: Error, CustomStringConvertible {
-  let description: String
+/// Seconds per iteration, averaged over the iterations so far (the first one is warm-up).
+struct IterationClock {
+  private var start = Date()
+  private var last = Date()
+  private var ticks = 0
 
-  init(_ description: String) { self.description = description }
+  /// Marks the end of an iteration.
+  mutating func tick() {
+    ticks += 1
+    last = Date()
+    if ticks == 1 { start = last }
+  }
+
+  /// The mean time of the iterations after the first (the first pays for allocation).
+  var secondsPerIteration: Double {
+    ticks > 1 ? last.timeIntervalSince(start) / Double(ticks - 1) : 0
+  }
+}
+
+/// The text of one iteration's progress.
+func iterationText(_ state: StyleTransfer.Progress, clock: IterationClock, eta: Double) -> String {
+  let scale = state.scales > 1 ? " (scale \(state.scale)/\(state.scales))" : ""
+  var losses = String(
+    format: "loss %.4g (style %.3g, content %.3g, tv %.3g", state.losses.total,
+    state.losses.style, state.losses.content, state.losses.totalVariation)
+  if state.losses.temporal > 0 { losses += String(format: ", temporal %.3g", state.losses.temporal) }
+  return "iter \(state.iteration)/\(state.iterations)\(scale)  \(losses))  "
+    + String(format: "%.2f s/iter  ETA ", clock.secondsPerIteration)
+    + formatDuration(clock.secondsPerIteration > 0 ? eta : .nan)
 }

@@ -89,8 +89,10 @@ struct TestPictures {
     #expect(abs(meanU - 3) < 0.1 && abs(meanV + 2) < 0.1, "mean flow (\(meanU), \(meanV))")
     let picture = try #require(try VideoReader(pictures.path("ab.png")).nextFrame())
     #expect(picture.width == width && picture.height == height)
-    #expect(
-      !FileManager.default.fileExists(atPath: pictures.path(".ab.flo.partial-\(getpid())")))
+    // No temporary file (".ab.partial-<pid>.flo") is left beside the output.
+    let hidden = try FileManager.default.contentsOfDirectory(atPath: pictures.directory.path)
+      .filter { $0.hasPrefix(".") }
+    #expect(hidden.isEmpty, "left behind: \(hidden)")
   }
 
   @Test func anExistingOutputIsKeptWithoutOverwrite() throws {

@@ -15,9 +15,11 @@ struct PartialOutput {
   init(_ finalPath: String, isDirectory: Bool, overwrite: Bool) throws {
     let url = URL(fileURLWithPath: finalPath)
     if FileManager.default.fileExists(atPath: url.path) && !overwrite {
+      // In the command line's words (its --overwrite), so a user sees one wording for a
+      // refused output, whether the command's own check or this one caught it.
       throw VideoError(
         function: "open", path: finalPath, code: cff_averror(EEXIST),
-        message: "the output exists already (pass overwrite to replace it)")
+        message: "the output exists; pass --overwrite to replace it")
     }
     let name = url.lastPathComponent
     let stem = isDirectory ? name : url.deletingPathExtension().lastPathComponent
@@ -56,6 +58,19 @@ struct PartialOutput {
   /// Deletes whatever was written.
   func discard() {
     try? FileManager.default.removeItem(atPath: temporaryPath)
+  }
+
+  /// Lets `write` fill the temporary path, then commits; if anything throws, discards what was
+  /// written and rethrows.
+  func fill<Result>(_ write: (_ temporaryPath: String) throws -> Result) throws -> Result {
+    do {
+      let result = try write(temporaryPath)
+      try commit()
+      return result
+    } catch {
+      discard()
+      throw error
+    }
   }
 }
 

@@ -68,16 +68,9 @@ struct Metrics: ParsableCommand {
       throw ValidationError("Give the original clip with --original (or flows with --flow-dir).")
     }
     for path in [original, stylized].compactMap({ $0 }) {
-      guard FileManager.default.fileExists(atPath: path) || path.contains("%") else {
-        throw ValidationError("Input '\(path)' does not exist.")
-      }
+      try validateInput(path, allowPattern: true)
     }
-    if let flowDir {
-      var isDirectory: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: flowDir, isDirectory: &isDirectory),
-        isDirectory.boolValue
-      else { throw ValidationError("--flow-dir '\(flowDir)' is not a folder.") }
-    }
+    try validateFlowFolder(flowDir)
     if let size, !(16...8192).contains(size) {
       throw ValidationError("--size must be between 16 and 8192 pixels, got \(size).")
     }
@@ -95,14 +88,7 @@ struct Metrics: ParsableCommand {
   func measure(progress: ProgressReporter) throws -> MetricsSummary {
     let stylizedReader = try VideoReader(stylized, options: ReadOptions(longSide: size))
     let (width, height) = (stylizedReader.width, stylizedReader.height)
-    // Read the originals at about the stylised size; rounding differences are resized below.
-    let originalReader = try (flowDir == nil ? original : nil).map {
-      try VideoReader($0, options: ReadOptions(longSide: max(width, height)))
-    }
-    if let originalReader {
-      try checkAspect(
-        originalReader.width, originalReader.height, of: original ?? "", against: width, height)
-    }
+    let originalReader = try openOriginal(width: width, height: height)
     let total =
       [frames, stylizedReader.info.frameCount, originalReader?.info.frameCount]
       .compactMap { $0 }.min() ?? 0
@@ -131,11 +117,7 @@ struct Metrics: ParsableCommand {
         measurement.add(stylized: stylizedFrame, forward: flows?.forward, backward: flows?.backward)
       }
       count += 1
-      let elapsed = Date().timeIntervalSince(start)
-      let left = Double(max(total - count, 0)) * elapsed / Double(count)
-      progress.update(
-        "frame \(count)/\(total)  \(String(format: "%.2f", elapsed / Double(count))) s/frame  ETA "
-          + formatDuration(left), milestone: count % 25 == 0)
+      showProgress(count: count, of: total, since: start, progress)
     }
     progress.closeLine()
     if let originalReader, !originalEnded, count < (frames ?? Int.max),
@@ -147,10 +129,37 @@ struct Metrics: ParsableCommand {
     if let strip, !stripFrames.isEmpty {
       try writeImage(stripPicture(stripFrames), to: strip, overwrite: true)
     }
-    let report = measurement.report
+    return try summary(of: measurement.report, count: count)
+  }
+
+  /// The original clip's reader, at about the stylised size (rounding differences are resized
+  /// frame by frame); `nil` with `--flow-dir`, where the originals are not read.
+  private func openOriginal(width: Int, height: Int) throws -> VideoReader? {
+    guard flowDir == nil, let original else { return nil }
+    let reader = try VideoReader(original, options: ReadOptions(longSide: max(width, height)))
+    try checkAspect(reader.width, reader.height, of: original, against: width, height)
+    return reader
+  }
+
+  /// The live line: frames done, seconds per frame and the time left.
+  private func showProgress(
+    count: Int, of total: Int, since start: Date, _ progress: ProgressReporter
+  ) {
+    let elapsed = Date().timeIntervalSince(start)
+    let left = Double(max(total - count, 0)) * elapsed / Double(count)
+    progress.update(
+      "frame \(count)/\(total)  \(String(format: "%.2f", elapsed / Double(count))) s/frame  ETA "
+        + formatDuration(left), milestone: count % 25 == 0)
+  }
+
+  /// What `run` prints, from the measurement of `count` frames.
+  private func summary(of report: TemporalConsistency.Report, count: Int) throws
+    -> MetricsSummary
+  {
     guard let meanWarping = report.meanWarpingError, let meanRuder = report.meanRuderError else {
-      throw FileError(
-        path: stylized, reason: "has \(count) frame(s); the metrics need at least 2")
+      throw CommandError(
+        path: stylized,
+        message: "'\(stylized)' has \(count) frame(s); the metrics need at least 2.")
     }
     return MetricsSummary(
       frameCount: report.frameCount, width: report.width, height: report.height,
@@ -164,13 +173,12 @@ struct Metrics: ParsableCommand {
   private func readFlows(in directory: String, pair: Int, _ width: Int, _ height: Int) throws
     -> (forward: FlowField, backward: FlowField)
   {
-    let folder = URL(fileURLWithPath: directory)
-    let names = [
-      String(format: "forward_%05d_%05d.flo", pair, pair + 1),
-      String(format: "backward_%05d_%05d.flo", pair + 1, pair),
+    // Frames `pair` and `pair + 1` counted from 1 are `pair - 1` and `pair` from 0.
+    let paths = [
+      flowFilePath(in: directory, from: pair - 1, to: pair),
+      flowFilePath(in: directory, from: pair, to: pair - 1),
     ]
-    let flows = try names.map { name in
-      let path = folder.appendingPathComponent(name).path
+    let flows = try paths.map { path in
       let flow = try FlowField.read(from: path)
       try checkAspect(flow.width, flow.height, of: path, against: width, height)
       return flow.resized(width: width, height: height)
@@ -184,10 +192,10 @@ struct Metrics: ParsableCommand {
   ) throws {
     let ratio = (Double(otherWidth) / Double(otherHeight)) / (Double(width) / Double(height))
     guard abs(ratio - 1) <= 0.02 else {
-      throw FileError(
+      throw CommandError(
         path: path,
-        reason: "is \(otherWidth)x\(otherHeight) but the stylised frames are \(width)x\(height); "
-          + "the aspect ratios differ, so they cannot show the same clip")
+        message: "'\(path)' is \(otherWidth)x\(otherHeight) but the stylised frames are "
+          + "\(width)x\(height); the aspect ratios differ, so they cannot show the same clip.")
     }
   }
 }
@@ -195,78 +203,6 @@ struct Metrics: ParsableCommand {
 /// The pixels of `image` as (3, H, W) RGB on [0, 1], the scale the metrics are defined on.
 func unitRange(_ image: Image) -> Tensor {
   Tensor(shape: image.pixels.shape, scalars: image.pixels.scalars.map { $0 / 255 })
-}
-
-/// What `metrics` prints: per-frame errors (index = frame - 1; `null` where undefined) and means.
-struct MetricsSummary: Encodable {
-  /// Frames measured (T).
-  var frameCount: Int
-  /// Size the frames were compared at (the stylised size).
-  var width, height: Int
-  /// "estimated" (built-in estimator on the original frames) or "files" (--flow-dir).
-  var flow: String
-  /// E_warp per frame; the last is null.
-  var warpingError: [Float?]
-  /// E_Ruder per frame; the first is null.
-  var ruderError: [Float?]
-  /// Mean E_warp over frames 1...T-1.
-  var meanWarpingError: Float
-  /// Mean E_Ruder over frames 2...T.
-  var meanRuderError: Float
-  /// Mean E_warp of the original clip itself (the floor); null with --flow-dir.
-  var originalMeanWarpingError: Float?
-  /// Mean E_Ruder of the original clip itself (the floor); null with --flow-dir.
-  var originalMeanRuderError: Float?
-
-  private enum CodingKeys: String, CodingKey {
-    case frameCount, width, height, flow, warpingError, ruderError, meanWarpingError
-    case meanRuderError, originalMeanWarpingError, originalMeanRuderError
-  }
-
-  /// Encodes every key, with `null` for the baseline when there is none.
-  func encode(to encoder: Encoder) throws {
-    var container = encoder.container(keyedBy: CodingKeys.self)
-    try container.encode(frameCount, forKey: .frameCount)
-    try container.encode(width, forKey: .width)
-    try container.encode(height, forKey: .height)
-    try container.encode(flow, forKey: .flow)
-    try container.encode(warpingError, forKey: .warpingError)
-    try container.encode(ruderError, forKey: .ruderError)
-    try container.encode(meanWarpingError, forKey: .meanWarpingError)
-    try container.encode(meanRuderError, forKey: .meanRuderError)
-    try container.encode(originalMeanWarpingError, forKey: .originalMeanWarpingError)
-    try container.encode(originalMeanRuderError, forKey: .originalMeanRuderError)
-  }
-
-  func json() throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(self), as: UTF8.self)
-  }
-
-  func table() -> String {
-    func cell(_ value: Float?) -> String {
-      value.map { String(format: "%12.6f", $0) } ?? String(repeating: " ", count: 11) + "-"
-    }
-    var lines = [
-      "\(frameCount) frames at \(width)x\(height), flow "
-        + (flow == "files" ? "from .flo files" : "estimated on the original frames"),
-      "frame       E_warp     E_Ruder",
-    ]
-    for index in 0..<frameCount {
-      lines.append(
-        String(format: "%5d", index + 1) + cell(warpingError[index]) + cell(ruderError[index]))
-    }
-    lines.append(" mean" + cell(meanWarpingError) + cell(meanRuderError))
-    if let originalMeanWarpingError, let originalMeanRuderError {
-      lines.append(
-        "original clip (the floor set by flow errors and noise):"
-          + String(
-            format: " mean E_warp %.6f, E_Ruder %.6f", originalMeanWarpingError,
-            originalMeanRuderError))
-    }
-    return lines.joined(separator: "\n")
-  }
 }
 
 /// Pairs of frames side by side: originals in the top row, their stylisations below, 4 px apart.

@@ -40,8 +40,8 @@ struct FlowCommand: ParsableCommand {
   var overwrite = false
 
   func validate() throws {
-    for path in [frame1, frame2] where !FileManager.default.fileExists(atPath: path) {
-      throw ValidationError("Input '\(path)' does not exist.")
+    for path in [frame1, frame2] {
+      try validateInput(path, allowPattern: false)
     }
     if let size, !(16...8192).contains(size) {
       throw ValidationError("--size must be between 16 and 8192 pixels, got \(size).")
@@ -49,14 +49,9 @@ struct FlowCommand: ParsableCommand {
     guard output.lowercased().hasSuffix(".flo") else {
       throw ValidationError("--output '\(output)' must end in .flo.")
     }
-    if let png,
-      !["png", "jpg", "jpeg"].contains(URL(fileURLWithPath: png).pathExtension.lowercased())
-    {
-      throw ValidationError("--png '\(png)' must end in .png or .jpg.")
-    }
-    let outputs = [output] + (png.map { [$0] } ?? [])
-    for path in outputs where !overwrite && FileManager.default.fileExists(atPath: path) {
-      throw CommandError("Output '\(path)' exists; use --overwrite to replace it.")
+    try validateImageExtension(png, option: "--png")
+    for path in [output] + (png.map { [$0] } ?? []) {
+      try refuseExistingOutput(path, overwrite: overwrite)
     }
   }
 
@@ -65,16 +60,16 @@ struct FlowCommand: ParsableCommand {
     let first = try readFirstFrame(frame1, options: options)
     let second = try readFirstFrame(frame2, options: options)
     guard first.width == second.width, first.height == second.height else {
-      throw FileError(
+      throw CommandError(
         path: frame2,
-        reason: "is \(second.width)x\(second.height) but '\(frame1)' is "
+        message: "'\(frame2)' is \(second.width)x\(second.height) but '\(frame1)' is "
           + "\(first.width)x\(first.height); the pictures must have the same size "
           + "(--size resizes both to the same long side)")
     }
     let start = Date()
     let flow = OpticalFlow().flow(from: Image(first).pixels, to: Image(second).pixels)
     let seconds = Date().timeIntervalSince(start)
-    try writeFlowAtomically(flow, to: output, overwrite: overwrite)
+    try writeFile(output, overwrite: overwrite) { try flow.write(to: $0) }
     if let png {
       let picture = VideoFrame(width: flow.width, height: flow.height, rgb: flow.colorCoded())
       try writeImage(picture, to: png, overwrite: overwrite)
@@ -116,45 +111,4 @@ struct FlowStatistics {
       (meanU, meanV, meanMagnitude) = (meanU / n, meanV / n, meanMagnitude / n)
     }
   }
-}
-
-/// The first frame of an image or video, at the size `options` asks for.
-func readFirstFrame(_ path: String, options: ReadOptions) throws -> VideoFrame {
-  guard let frame = try VideoReader(path, options: options).nextFrame() else {
-    throw FileError(path: path, reason: "holds no picture")
-  }
-  return frame
-}
-
-/// Writes a `.flo` file under a temporary name beside `path`, then renames it into place, so a
-/// reader never sees half a file; refuses an existing `path` unless `overwrite`.
-func writeFlowAtomically(_ flow: FlowField, to path: String, overwrite: Bool) throws {
-  let url = URL(fileURLWithPath: path)
-  if !overwrite && FileManager.default.fileExists(atPath: path) {
-    throw FileError(path: path, reason: "exists; use --overwrite to replace it")
-  }
-  let temporary = url.deletingLastPathComponent()
-    .appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
-  do {
-    try flow.write(to: temporary)
-    // rename(2) replaces an existing file in one step.
-    guard rename(temporary, path) == 0 else {
-      throw FileError(
-        path: path, reason: "could not be put in place: rename: \(String(cString: strerror(errno)))"
-      )
-    }
-  } catch {
-    try? FileManager.default.removeItem(atPath: temporary)
-    throw error
-  }
-}
-
-/// A problem with an input or output file found while running; `description` names the file.
-struct FileError: Error, CustomStringConvertible {
-  /// The file concerned.
-  let path: String
-  /// What is wrong, as a predicate that follows the file name ("holds no picture").
-  let reason: String
-
-  var description: String { "'\(path)' \(reason)" }
 }

@@ -32,10 +32,7 @@ struct Texture: ParsableCommand {
     valueName: "path"))
   var output: String?
 
-  @Option(help: ArgumentHelp(
-    "Half-width of the starting noise around the mean pixel (0-255 scale; full range by default).",
-    valueName: "amplitude"))
-  var initNoise: Float = 128
+  @OptionGroup var noise: NoiseOptions
 
   @Flag(help: "Replace an existing output.")
   var overwrite = false
@@ -44,12 +41,7 @@ struct Texture: ParsableCommand {
   var quiet = false
 
   func validate() throws {
-    try validateNoise(initNoise)
-    if let output,
-      !["png", "jpg", "jpeg"].contains(URL(fileURLWithPath: output).pathExtension.lowercased())
-    {
-      throw ValidationError("--output '\(output)' must end in .png or .jpg.")
-    }
+    try validateImageExtension(output, option: "--output")
   }
 
   /// The output path: `--output`, else `<style stem>-texture.png` beside the first style image.
@@ -60,14 +52,14 @@ struct Texture: ParsableCommand {
     let outputPath = outputPath
     try checkOutput(outputPath, overwrite: overwrite)
     var configuration = try options.engineConfiguration()
-    configuration.noiseAmplitude = initNoise
+    configuration.noiseAmplitude = noise.initNoise
     let transfer = try options.makeStyleTransfer(configuration)
     let style = try MediaInfo.probe(options.style[0])
     let longSide = options.longSide(for: style)
     let scale = Double(longSide) / Double(max(style.displayWidth, style.displayHeight))
     let progress = ProgressReporter(quiet: quiet)
     let job = ImageJob(
-      transfer: transfer, progress: progress, printEvery: options.printEvery,
+      transfer: transfer, progress: progress, printEvery: options.common.printEvery,
       saveEvery: options.saveEvery, outputPath: outputPath, overwrite: overwrite)
     let summary = try job.synthesizeTexture(
       width: max(16, Int((Double(style.displayWidth) * scale).rounded())),
@@ -79,12 +71,5 @@ struct Texture: ParsableCommand {
     progress.log(
       "Wrote \(outputPath) (\(losses), \(summary.iterations) iterations, "
         + "\(formatDuration(Date().timeIntervalSince(started))))")
-  }
-}
-
-/// --init-noise must be a finite amplitude in 0...255.
-func validateNoise(_ amplitude: Float) throws {
-  guard amplitude >= 0 && amplitude <= 255 else {
-    throw ValidationError("--init-noise must be between 0 and 255, got \(amplitude).")
   }
 }

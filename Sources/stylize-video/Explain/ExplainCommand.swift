@@ -51,25 +51,9 @@ struct Explain: ParsableCommand {
   @Option(help: "Most L-BFGS iterations per texture (reconstructions: half).")
   var iterations = 150
 
-  @Option(help: "Pooling in VGG-19: max or avg (smoother).")
-  var pooling: PoolingChoice = .max
+  @OptionGroup var common: CommonOptions<ExplainDefaults>
 
-  @Option(
-    help: ArgumentHelp(
-      "Half-width of the starting noise around the mean pixel (0-255 scale; full range by default).",
-      valueName: "amplitude"))
-  var initNoise: Float = 128
-
-  @Option(help: "Seed of the starting noise and of the tile shuffle.")
-  var seed: UInt64 = 0
-
-  @Option(
-    help: ArgumentHelp(
-      "The VGG-19 weights file (default: the cache; see README).", valueName: "path"))
-  var weights: String?
-
-  @Option(help: "Print a progress line every N iterations when standard error is not a terminal.")
-  var printEvery = 50
+  @OptionGroup var noise: NoiseOptions
 
   @Flag(help: "Replace an existing report folder.")
   var overwrite = false
@@ -87,9 +71,7 @@ struct Explain: ParsableCommand {
     guard (64...2048).contains(size) else {
       throw ValidationError("--size must be between 64 and 2048 pixels, got \(size).")
     }
-    try validateNoise(initNoise)
     guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1.") }
-    guard printEvery >= 1 else { throw ValidationError("--print-every must be at least 1.") }
   }
 
   /// `--output`, else `<style stem>-explained` beside the style image.
@@ -99,13 +81,13 @@ struct Explain: ParsableCommand {
     let started = Date()
     let outputPath = outputPath
     try checkOutput(outputPath, overwrite: overwrite)
-    let network = try VGG19(
-      weightsAt: weights ?? VGG19.defaultWeightsPath(), pooling: pooling.pooling)
+    let network = try common.load()
     let read = { (path: String) in
       Image(try readFirstFrame(path, options: ReadOptions(longSide: size)))
     }
     let report = ExplainReport(
-      style: try read(style), content: try content.map(read), iterations: iterations, seed: seed)
+      style: try read(style), content: try content.map(read), iterations: iterations,
+      seed: common.seed)
     let progress = ProgressReporter(quiet: quiet)
     try writeFolder(outputPath, overwrite: overwrite) { folder in
       try runSyntheses(of: report, network: network, into: folder, progress: progress)
@@ -118,7 +100,8 @@ struct Explain: ParsableCommand {
         run: ExplainReport.RunFacts(
           styleName: URL(fileURLWithPath: style).lastPathComponent,
           contentName: content.map { URL(fileURLWithPath: $0).lastPathComponent },
-          pooling: pooling.rawValue, seed: seed, seconds: Date().timeIntervalSince(started)))
+          pooling: common.pooling.rawValue, seed: common.seed,
+          seconds: Date().timeIntervalSince(started)))
       try Data(page.utf8).write(to: URL(fileURLWithPath: folder + "/index.html"))
     }
     let seconds = Date().timeIntervalSince(started)
@@ -139,7 +122,7 @@ struct Explain: ParsableCommand {
       let flopsPerIteration = costs[index] / Double(synthesis.iterations)
       let title = "[\(index + 1)/\(syntheses.count)] \(synthesis.fileName)"
       var firstLoss: Float?
-      let result = report.run(synthesis, network: network, noise: (initNoise, seed)) { state in
+      let result = report.run(synthesis, network: network, noise: (noise.initNoise, common.seed)) { state in
         if firstLoss == nil { firstLoss = state.losses.total }
         let done = finishedCost + Double(state.iteration) * flopsPerIteration
         let eta = (total - done) * Date().timeIntervalSince(start) / done
@@ -147,7 +130,7 @@ struct Explain: ParsableCommand {
           "\(title)  iter \(state.iteration)/\(state.iterations)  "
             + String(format: "loss %.4g", state.losses.total) + "  ETA (all) "
             + formatDuration(eta),
-          milestone: state.iteration % printEvery == 0)
+          milestone: state.iteration % common.printEvery == 0)
       }
       // A run that stopped early leaves its remaining iterations out of the total.
       finishedCost += Double(result.iterations) * flopsPerIteration

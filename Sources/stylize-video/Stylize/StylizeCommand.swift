@@ -57,9 +57,7 @@ struct Stylize: ParsableCommand {
     if let preview, preview < 1 { throw ValidationError("--preview must be at least 1 frame.") }
     if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be in 0...63.") }
     _ = try frameRange()
-    guard FileManager.default.fileExists(atPath: input) || input.contains("%") else {
-      throw ValidationError("Input '\(input)' does not exist.")
-    }
+    try validateInput(input, allowPattern: true)
   }
 
   mutating func run() throws {
@@ -74,7 +72,7 @@ struct Stylize: ParsableCommand {
     let summary: RunSummary
     if inputInfo.kind == .image {
       let job = ImageJob(
-        transfer: transfer, progress: progress, printEvery: options.styleOptions.printEvery,
+        transfer: transfer, progress: progress, printEvery: options.styleOptions.common.printEvery,
         saveEvery: options.styleOptions.saveEvery, outputPath: outputPath, overwrite: overwrite)
       summary = try job.stylizeImage(input, longSide: options.styleOptions.longSide(for: inputInfo))
     } else {
@@ -106,8 +104,8 @@ struct Stylize: ParsableCommand {
       video.flowSource = { try videoOptions.flowFile(from: $0, to: $1) }
     }
     return VideoJob(
-      video: video, progress: progress, printEvery: options.styleOptions.printEvery, input: input,
-      info: info, outputPath: outputPath,
+      video: video, progress: progress, printEvery: options.styleOptions.common.printEvery,
+      input: input, info: info, outputPath: outputPath,
       workFolder: try WorkFolder(
         path: videoOptions.workDir ?? defaultWorkFolder(for: outputPath),
         settingsJSON: try settingsJSON(), restart: videoOptions.restart),
@@ -212,32 +210,6 @@ func parsePosition(_ text: String, option: String, isEnd: Bool) throws -> FrameR
     seconds = seconds * 60 + value
   }
   return .seconds(seconds)
-}
-
-/// Fails early, before minutes of work, when `output` exists (unless `overwrite`) or its folder
-/// cannot take new files.
-func checkOutput(_ output: String, overwrite: Bool) throws {
-  if !overwrite && FileManager.default.fileExists(atPath: output) {
-    throw CommandError("Output '\(output)' exists; pass --overwrite to replace it.")
-  }
-  try checkWritableFolder(of: output)
-}
-
-/// `<stem of input><suffix>` in the input's folder, e.g. `painting-texture.png`.
-func pathBeside(_ input: String, suffix: String) -> String {
-  let url = URL(fileURLWithPath: input)
-  return url.deletingLastPathComponent()
-    .appendingPathComponent(url.deletingPathExtension().lastPathComponent + suffix).path
-}
-
-/// Fails early, before minutes of work, when the output's folder cannot take new files.
-func checkWritableFolder(of output: String) throws {
-  let folder = URL(fileURLWithPath: output).deletingLastPathComponent()
-  let probe = folder.appendingPathComponent(".stylize-video-write-test-\(getpid())").path
-  guard FileManager.default.createFile(atPath: probe, contents: nil) else {
-    throw CommandError("Cannot write to the output folder '\(folder.path)'.")
-  }
-  try? FileManager.default.removeItem(atPath: probe)
 }
 
 /// `<output without extension>-work` beside the output.

@@ -13,12 +13,13 @@ extension ExplainReport {
 
   /// The report as one self-contained HTML page: inline CSS, PNGs by relative links, no scripts.
   func html(_ facts: [LayerFacts], run: RunFacts) -> String {
-    let layers = Self.layers
-    let seeLabel = { (layer: VGG19.Layer) in
-      "\(layer.rawValue) · sees \(layer.receptiveField) px"
-    }
-    let content = contentIsStyle ? "the style image (no --content given)" : "the content image"
-    var page = """
+    head(run) + inputFigure(run) + layerFigures() + shuffleFigure(facts) + gramFigures(facts)
+      + foot(run)
+  }
+
+  /// The page up to the first figure: title, style sheet and the introduction.
+  private func head(_ run: RunFacts) -> String {
+    """
       <!doctype html>
       <html lang="en"><head><meta charset="utf-8">
       <title>Why a Gram matrix is style: \(escaped(run.styleName))</title>
@@ -47,9 +48,13 @@ extension ExplainReport {
       network’s view of the picture matched that of a target image.</p>
 
       """
+  }
+
+  /// The style image and the content image.
+  private func inputFigure(_ run: RunFacts) -> String {
     var images = [("style.png", "style: \(escaped(run.styleName))")]
     if let name = run.contentName { images.append(("content.png", "content: \(escaped(name))")) }
-    page += figure(
+    return figure(
       "The pictures", rows: [images],
       caption: contentIsStyle
         ? """
@@ -57,7 +62,16 @@ extension ExplainReport {
         reconstructions below rebuild it, which puts its layout and its texture side by side.
         """
         : "The style image, and the content image whose activations the reconstructions rebuild.")
-    page += figure(
+  }
+
+  /// Textures from each layer and from growing sets of layers, and reconstructions beside them.
+  private func layerFigures() -> String {
+    let layers = Self.layers
+    let seeLabel = { (layer: VGG19.Layer) in
+      "\(layer.rawValue) · sees \(layer.receptiveField) px"
+    }
+    let content = contentIsStyle ? "the style image (no --content given)" : "the content image"
+    var page = figure(
       "Textures from one layer’s Gram matrix",
       rows: [layers.map { ("texture-\($0.rawValue).png", seeLabel($0)) }],
       caption: """
@@ -95,8 +109,14 @@ extension ExplainReport {
         keeps the large shapes in place. The textures keep the ingredients but scatter them: \
         a Gram matrix records which features occur together, not where.
         """)
+    return page
+  }
+
+  /// The style image with its tiles shuffled, what that does to textures and reconstructions,
+  /// and the table of how much each layer's activations and Gram matrix changed.
+  private func shuffleFigure(_ facts: [LayerFacts]) -> String {
     let deep = Self.shuffleLayer.rawValue
-    page += figure(
+    var page = figure(
       "Shuffling the tiles",
       rows: [
         [("style.png", "style"), ("style-shuffled.png", "its \(tile) px tiles shuffled")],
@@ -130,7 +150,12 @@ extension ExplainReport {
           100 * change.gram)
     }
     page += "</table>\n"
-    page += figure(
+    return page
+  }
+
+  /// The Gram matrices as heat maps, and where each layer's strongest pair fires.
+  private func gramFigures(_ facts: [LayerFacts]) -> String {
+    let grams = figure(
       "The Gram matrices of the style image",
       rows: [
         facts.map {
@@ -149,7 +174,7 @@ extension ExplainReport {
         dwarf the rest). A few channels carry most of each layer’s activity, and which pairs go \
         together is what a texture has to reproduce.
         """)
-    page += figure(
+    let pairs = figure(
       "Where the strongest pair fires",
       rows: [
         facts.map {
@@ -166,14 +191,18 @@ extension ExplainReport {
         fire strongly). The Gram entry is the average of this map; the style loss keeps the \
         average and forgets the map.
         """)
-    page += """
+    return grams + pairs
+  }
+
+  /// The footer with the facts of the run, and the end of the page.
+  private func foot(_ run: RunFacts) -> String {
+    """
       <footer>Made by <code>stylize-video explain</code> in \(formatDuration(run.seconds)): \
       \(style.width)×\(style.height) px, \(run.pooling) pooling, seed \(run.seed). Gatys, Ecker \
       &amp; Bethge 2015 (texture synthesis) and 2016 (style transfer).</footer>
       </body></html>
 
       """
-    return page
   }
 
   /// One figure: a heading, rows of labelled pictures, and a caption.

@@ -45,11 +45,7 @@ struct VideoOptions: ParsableArguments {
       throw ValidationError("--temporal-weight must be a finite number >= 0.")
     }
     _ = try parsedTemporalFrames()
-    if let flowDir {
-      var isFolder: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: flowDir, isDirectory: &isFolder), isFolder.boolValue
-      else { throw ValidationError("--flow-dir '\(flowDir)' is not a folder.") }
-    }
+    try validateFlowFolder(flowDir)
     guard firstIterations >= 1 else { throw ValidationError("--first-iterations must be at least 1.") }
     guard (1...4).contains(firstScales) else { throw ValidationError("--first-scales must be in 1...4.") }
     guard (1...20).contains(passes) else { throw ValidationError("--passes must be in 1...20.") }
@@ -75,9 +71,7 @@ struct VideoOptions: ParsableArguments {
   /// there is no such file (the engine then estimates it).
   func flowFile(from: Int, to: Int) throws -> FlowField? {
     guard let flowDir else { return nil }
-    let name =
-      (from < to ? "forward" : "backward") + String(format: "_%05d_%05d.flo", from + 1, to + 1)
-    let path = URL(fileURLWithPath: flowDir).appendingPathComponent(name).path
+    let path = flowFilePath(in: flowDir, from: from, to: to)
     guard FileManager.default.fileExists(atPath: path) else { return nil }
     return try FlowField.read(from: path)
   }

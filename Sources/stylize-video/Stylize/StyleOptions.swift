@@ -12,6 +12,64 @@ enum PoolingChoice: String, ExpressibleByArgument, CaseIterable, Codable {
   var pooling: VGG19.Pooling { self == .max ? .max : .average }
 }
 
+/// The options common to every command that optimises pictures through VGG-19 (`stylize`,
+/// `texture`, `explain`): the network, the seed, and how often progress is printed.
+struct CommonOptions<Defaults: CommonDefaults>: ParsableArguments {
+  @Option(help: "Pooling in VGG-19: max or avg (smoother).")
+  var pooling: PoolingChoice = .max
+
+  @Option(help: "Seed for every random choice (runs are reproducible).")
+  var seed: UInt64 = 0
+
+  @Option(
+    help: ArgumentHelp(
+      "The VGG-19 weights file (default: the cache; see README).", valueName: "path"))
+  var weights: String?
+
+  @Option(help: "Print a progress line every N iterations when standard error is not a terminal.")
+  var printEvery = Defaults.printEvery
+
+  func validate() throws {
+    guard printEvery >= 1 else { throw ValidationError("--print-every must be at least 1.") }
+  }
+
+  /// Reads and checks the weights (`--weights`, else the cache) into a network with `--pooling`.
+  func load() throws -> VGG19 {
+    try VGG19(weightsAt: weights ?? VGG19.defaultWeightsPath(), pooling: pooling.pooling)
+  }
+}
+
+/// The defaults of `CommonOptions` that differ between the commands that share it.
+protocol CommonDefaults {
+  /// `--print-every`.
+  static var printEvery: Int { get }
+}
+
+/// `stylize` and `texture`: a line every 25 iterations.
+enum StyleDefaults: CommonDefaults {
+  static let printEvery = 25
+}
+
+/// `explain`: a line every 50 iterations.
+enum ExplainDefaults: CommonDefaults {
+  static let printEvery = 50
+}
+
+/// The starting noise of a texture or an explanation's pictures (`texture`, `explain`).
+struct NoiseOptions: ParsableArguments {
+  @Option(
+    help: ArgumentHelp(
+      "Half-width of the starting noise around the mean pixel (0-255 scale; full range by default).",
+      valueName: "amplitude"))
+  var initNoise: Float = 128
+
+  func validate() throws {
+    guard initNoise >= 0 && initNoise <= 255 else {
+      throw ValidationError("--init-noise must be between 0 and 255, got \(initNoise).")
+    }
+  }
+}
+
 /// The settings of every run that matches a style image's Gram matrices: stylising and texture
 /// synthesis.
 struct StyleOptions: ParsableArguments {
@@ -39,9 +97,6 @@ struct StyleOptions: ParsableArguments {
     "Relative weight of each style layer, comma-separated (default all 1).", valueName: "w1,w2,..."))
   var styleLayerWeights: String?
 
-  @Option(help: "Pooling in VGG-19: max or avg (smoother).")
-  var pooling: PoolingChoice = .max
-
   @Option(help: "Optimiser: lbfgs (best) or adam (less memory).")
   var optimizer: OptimizerKind = .lbfgs
 
@@ -57,17 +112,10 @@ struct StyleOptions: ParsableArguments {
   @Option(help: "Stop early when the loss changed by less than this fraction over 50 iterations (0: never).")
   var tolerance: Float = 1e-4
 
-  @Option(help: "Seed for every random choice (runs are reproducible).")
-  var seed: UInt64 = 0
-
   @Option(help: "Long side of the processed image in pixels (default: 512, or the input's own when smaller).")
   var size: Int?
 
-  @Option(help: ArgumentHelp("The VGG-19 weights file (default: the cache; see README).", valueName: "path"))
-  var weights: String?
-
-  @Option(help: "Print a progress line every N iterations when standard error is not a terminal.")
-  var printEvery = 25
+  @OptionGroup var common: CommonOptions<StyleDefaults>
 
   @Option(help: "Save the image being optimised every N iterations (images only; 0: never).")
   var saveEvery = 0
@@ -111,7 +159,6 @@ struct StyleOptions: ParsableArguments {
     if let size, !(32...8192).contains(size) {
       throw ValidationError("--size must be between 32 and 8192 pixels, got \(size).")
     }
-    guard printEvery >= 1 else { throw ValidationError("--print-every must be at least 1.") }
     guard saveEvery >= 0 else { throw ValidationError("--save-every must be >= 0.") }
   }
 
@@ -122,8 +169,7 @@ struct StyleOptions: ParsableArguments {
 
   /// Loads the network and the style images and returns style transfer with `configuration`.
   func makeStyleTransfer(_ configuration: StyleTransfer.Configuration) throws -> StyleTransfer {
-    let network = try VGG19(
-      weightsAt: weights ?? VGG19.defaultWeightsPath(), pooling: pooling.pooling)
+    let network = try common.load()
     let styles = try style.map { try readImage($0) }
     return StyleTransfer(network: network, styles: styles, configuration: configuration)
   }
@@ -142,106 +188,14 @@ struct StyleOptions: ParsableArguments {
       try parsedWeights($0, option: "--style-blend-weights")
     }
     configuration.styleScale = styleScale
-    configuration.pooling = pooling.pooling
+    configuration.pooling = common.pooling.pooling
     configuration.optimizer = optimizer
     configuration.learningRate = learningRate ?? (optimizer == .lbfgs ? 1 : 5)
     configuration.historySize = historySize
     configuration.iterations = iterations ?? 500
     configuration.tolerance = tolerance
-    configuration.seed = seed
+    configuration.seed = common.seed
     return configuration
-  }
-}
-
-/// The style-transfer settings, in the vocabulary of neural-style and artistic-videos: the style
-/// options and those of the content.
-struct StylizeOptions: ParsableArguments {
-  @OptionGroup var styleOptions: StyleOptions
-
-  @Option(help: "Weight of the content loss.")
-  var contentWeight: Float = 5
-
-  @Option(help: "Content layers, comma-separated (relu1_1 ... relu5_4).")
-  var contentLayers = "relu4_2"
-
-  @Option(
-    name: .customLong("init"),
-    help: ArgumentHelp(
-      "Start from: random (noise), content, or an image path. Default: random for images (the strongest painting, as neural-style); content for the first frame of a video (keeps the layout every later frame inherits). Later frames start from the previous one.",
-      valueName: "random|content|path"))
-  var initialization: String?
-
-  @Flag(help: "Keep the content's colours: transfer only luminance.")
-  var preserveColors = false
-
-  @Flag(help: "Recolour the style image to the content's colour distribution first.")
-  var colorTransfer = false
-
-  func validate() throws {
-    guard contentWeight >= 0 && contentWeight.isFinite else {
-      throw ValidationError("--content-weight must be a finite number >= 0, got \(contentWeight).")
-    }
-    _ = try parsedLayers(contentLayers, option: "--content-layers")
-    if let initialization, !["content", "random"].contains(initialization),
-      !FileManager.default.fileExists(atPath: initialization)
-    {
-      throw ValidationError(
-        "--init must be content, random or an existing image; '\(initialization)' does not exist.")
-    }
-  }
-
-  /// Loads the network and the style images and returns the configured style transfer.
-  func makeStyleTransfer(temporalWeight: Float, forVideo: Bool) throws -> StyleTransfer {
-    var configuration = try engineConfiguration(forVideo: forVideo)
-    configuration.temporalWeight = temporalWeight
-    return try styleOptions.makeStyleTransfer(configuration)
-  }
-
-  /// The engine's configuration for these options (the options are validated).
-  func engineConfiguration(forVideo: Bool = false) throws -> StyleTransfer.Configuration {
-    var configuration = try styleOptions.engineConfiguration()
-    configuration.contentWeight = contentWeight
-    configuration.contentLayers = try parsedLayers(contentLayers, option: "--content-layers")
-    configuration.colorTransfer = colorTransfer
-    configuration.preserveColors = preserveColors
-    switch initialization ?? (forVideo ? "content" : "random") {
-    case "content": configuration.initialization = .content
-    case "random": configuration.initialization = .random
-    case let path: configuration.initialization = .image(try readImage(path))
-    }
-    return configuration
-  }
-
-  /// The settings as they go into `--json` summaries.
-  struct Settings: Encodable {
-    var style: [String]
-    var styleBlendWeights: String?
-    var styleScale: Double
-    var contentWeight, styleWeight, tvWeight: Float
-    var contentLayers, styleLayers: String
-    var styleLayerWeights: String?
-    var pooling: PoolingChoice
-    var optimizer: OptimizerKind
-    var learningRate: Float?
-    var iterations: Int?
-    var tolerance: Float
-    var initialization: String?
-    var seed: UInt64
-    var preserveColors, colorTransfer: Bool
-    var size: Int?
-  }
-
-  var settings: Settings {
-    let style = styleOptions
-    return Settings(
-      style: style.style, styleBlendWeights: style.styleBlendWeights, styleScale: style.styleScale,
-      contentWeight: contentWeight, styleWeight: style.styleWeight,
-      tvWeight: style.totalVariationWeight, contentLayers: contentLayers,
-      styleLayers: style.styleLayers, styleLayerWeights: style.styleLayerWeights,
-      pooling: style.pooling, optimizer: style.optimizer, learningRate: style.learningRate,
-      iterations: style.iterations, tolerance: style.tolerance, initialization: initialization,
-      seed: style.seed, preserveColors: preserveColors, colorTransfer: colorTransfer,
-      size: style.size)
   }
 }
 
@@ -271,22 +225,5 @@ func parsedWeights(_ list: String, option: String) throws -> [Float] {
       throw ValidationError("\(option): '\(text)' is not a number >= 0.")
     }
     return value
-  }
-}
-
-/// Reads an image file (any format FFmpeg decodes) at its own size.
-func readImage(_ path: String) throws -> Image {
-  Image(try readFirstFrame(path, options: ReadOptions()))
-}
-
-extension Image {
-  /// The frame's pixels as an engine image.
-  init(_ frame: VideoFrame) { self.init(width: frame.width, height: frame.height, rgb: frame.rgb) }
-}
-
-extension VideoFrame {
-  /// An engine image as a frame shown at `time` seconds.
-  init(_ image: Image, time: Double) {
-    self.init(width: image.width, height: image.height, rgb: image.rgbBytes(), time: time)
   }
 }

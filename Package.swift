@@ -48,8 +48,11 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(name: "make-samples", dependencies: ["Video"]),
-    .testTarget(name: "VideoTests", dependencies: ["Video"]),
+    // Helpers the test targets share (test targets cannot depend on one another).
+    .target(name: "TestSupport", path: "Tests/Support"),
+    .testTarget(name: "VideoTests", dependencies: ["Video", "TestSupport"]),
     .testTarget(name: "EngineTests", dependencies: ["Engine", "Diagnostics"]),
-    .testTarget(name: "StylizeVideoTests", dependencies: ["stylize-video", "Engine", "Video"]),
+    .testTarget(
+      name: "StylizeVideoTests", dependencies: ["stylize-video", "Engine", "Video", "TestSupport"]),
   ]
 )

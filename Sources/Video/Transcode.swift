@@ -64,8 +64,7 @@ public func transcode(
     == URL(fileURLWithPath: output).standardizedFileURL
   {
     throw VideoError(
-      function: "open", path: output, code: cff_averror(EINVAL),
-      message: "the output would replace the input")
+      refusing: output, code: cff_averror(EINVAL), message: "the output would replace the input")
   }
   let reader = try VideoReader(input, options: options.read)
   let partial = try PartialOutput(
@@ -102,7 +101,7 @@ enum OutputTarget {
       self = .movie(codec)
     } else {
       throw VideoError(
-        function: "avformat_alloc_output_context2", path: path, code: cff_averror(EINVAL),
+        refusing: path, code: cff_averror(EINVAL),
         message:
           "unsupported output type '.\(ext)' (use .mp4, .mov, .mkv, .webm, .png, .jpg or a folder)")
     }
@@ -163,7 +162,7 @@ struct TranscodeSession {
     try audio?.finish(from: shift?.seconds, cutAt: reachedLimit ? end : nil)
     if index == 0 {
       throw VideoError(
-        function: "avcodec_receive_frame", path: reader.info.path, code: cff_averror_invaliddata(),
+        refusing: reader.info.path, code: cff_averror_invaliddata(),
         message: "no video frame could be decoded")
     }
     try output.finish()

@@ -3,10 +3,13 @@ import CFFmpeg
 /// A failed FFmpeg call (or a refused file operation), with the file it was working on.
 ///
 /// The description reads like
-/// `avformat_open_input failed for 'in.mp4': No such file or directory`.
+/// `avformat_open_input failed for 'in.mp4': No such file or directory`; a refusal that no failed
+/// call caused reads like `'out.xyz': unsupported output type '.xyz' (...)`.
 public struct VideoError: Error, CustomStringConvertible, Equatable, Sendable {
-  /// The FFmpeg function (or the step of ours) that failed, e.g. `"avformat_open_input"`.
-  public let function: String
+  /// The FFmpeg (or C library) function that failed, e.g. `"avformat_open_input"`; `nil` when no
+  /// call failed and the file was refused for what it is (an unsupported output type, an output
+  /// that would replace its input).
+  public let function: String?
   /// The file or directory being read or written.
   public let path: String
   /// FFmpeg's negative error code (`AVERROR(errno)` or an `AVERROR_*` tag).
@@ -30,7 +33,24 @@ public struct VideoError: Error, CustomStringConvertible, Equatable, Sendable {
     self.message = message
   }
 
-  public var description: String { "\(function) failed for '\(path)': \(message)" }
+  /// Creates the refusal of `path` for a reason of ours (no FFmpeg call failed).
+  public init(refusing path: String, code: Int32, message: String) {
+    self.function = nil
+    self.path = path
+    self.code = code
+    self.message = message
+  }
+
+  /// `<function> failed for '<path>': <message>`, or `'<path>': <message>` for a refusal; the
+  /// path part is left out when there is no path.
+  public var description: String {
+    switch (function, path.isEmpty) {
+    case (let function?, false): "\(function) failed for '\(path)': \(message)"
+    case (let function?, true): "\(function) failed: \(message)"
+    case (nil, false): "'\(path)': \(message)"
+    case (nil, true): message
+    }
+  }
 }
 
 /// FFmpeg's (or the C library's) text for an error code.

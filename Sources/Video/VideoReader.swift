@@ -46,7 +46,7 @@ public final class VideoReader {
   let source: PictureSource
   let geometry: Geometry
   let range: FrameRange
-  private let scaler = Scaler()
+  private let scaler: Scaler
   private let rgbFrame: Frame
   /// Frames decoded so far, including those skipped before the range.
   private var decodedCount = 0
@@ -73,7 +73,8 @@ public final class VideoReader {
       info: info, longSide: options.longSide, pixelBudget: options.pixelBudget,
       applyRotation: options.applyRotation)
     range = options.range
-    rgbFrame = try Frame()
+    scaler = Scaler(path: path)
+    rgbFrame = try Frame(path: path)
   }
 
   /// The next frame in presentation order, or `nil` after the last one.

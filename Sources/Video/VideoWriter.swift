@@ -55,7 +55,7 @@ public final class VideoWriter {
     let target = try OutputTarget(path, options: options)
     if case .image = target {
       throw VideoError(
-        function: "avformat_alloc_output_context2", path: path, code: cff_averror(EINVAL),
+        refusing: path, code: cff_averror(EINVAL),
         message: "VideoWriter writes movies and frame folders; use writeImage for one image")
     }
     partial = try PartialOutput(path, isDirectory: target.isDirectory, overwrite: options.overwrite)
@@ -148,7 +148,7 @@ public func writeImage(_ frame: VideoFrame, to path: String, overwrite: Bool = f
   FFmpegLog.silence()
   guard let format = ImageFormat(extension: fileExtension(path)) else {
     throw VideoError(
-      function: "avcodec_find_encoder", path: path, code: cff_averror(EINVAL),
+      refusing: path, code: cff_averror(EINVAL),
       message: "unsupported image type (use .png or .jpg)")
   }
   let partial = try PartialOutput(path, isDirectory: false, overwrite: overwrite)

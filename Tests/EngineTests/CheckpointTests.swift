@@ -136,7 +136,9 @@ private struct LegacyTorchFile {
       VGG19.defaultWeightsPath(environment: ["HOME": "/h"]) == "/h/.cache/stylize-video/\(name)")
   }
 
-  /// Reference values from TOOLCHAIN.md §9 (numpy on the same file).
+  /// Reference values computed with numpy from the same file, independently of this reader:
+  /// the first quantized byte, the first dequantized weight (`table[q[0]]`), and the float64
+  /// sums of each layer's weights and biases.
   @Test func realWeightsMatchTheReferenceValues() throws {
     let path = VGG19.defaultWeightsPath()
     guard FileManager.default.fileExists(atPath: path) else {

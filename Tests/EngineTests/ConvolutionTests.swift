@@ -43,6 +43,28 @@ func applyConvolution(_ kernel: ShiftedConvolution, _ input: Tensor, stripeBudge
   return target.tensor()
 }
 
+/// loss(x) = sum(r * conv(x)) on small random tensors: its gradient is the adjoint convolution
+/// applied to r, so every adjoint (shifted or Winograd) is checked by finite differences of it.
+struct AdjointLoss {
+  // x (c, h, w); weights (o, c, 3, 3); r (o, h, w)
+  let c = 3, o = 5, h = 7, w = 9
+  let weights = Tensor(randomUniform: [5, 3, 3, 3], seed: 3).scalars
+  let x = Tensor(randomUniform: [3, 7, 9], seed: 4)
+  let r = Tensor(randomUniform: [5, 7, 9], seed: 5)
+
+  /// Compares `analytic` (an adjoint applied to `r`) with central differences of the loss, the
+  /// convolution computed by the direct definition.
+  func check(_ analytic: [Float]) -> GradientCheck {
+    GradientCheck(input: x.scalars, analytic: analytic) { scalars in
+      dot(
+        r.scalars,
+        directConvolution(
+          Tensor(shape: x.shape, scalars: scalars), weights: weights, outChannels: o
+        ).scalars)
+    }
+  }
+}
+
 @Suite struct ConvolutionTests {
   static let shapes = [(3, 5, 7, 9), (5, 3, 9, 7), (4, 6, 1, 5), (6, 4, 8, 1), (2, 9, 13, 11)]
 
@@ -90,21 +112,12 @@ func applyConvolution(_ kernel: ShiftedConvolution, _ input: Tensor, stripeBudge
   /// loss = sum(r * conv(x)); its gradient is the adjoint convolution of r.
   @Test(arguments: ConvolutionStrategy.allCases)
   func backwardMatchesFiniteDifferences(strategy: ConvolutionStrategy) {
-    let (c, o, h, w) = (3, 5, 7, 9)
-    let weights = Tensor(randomUniform: [o, c, 3, 3], seed: 3).scalars
-    let x = Tensor(randomUniform: [c, h, w], seed: 4)
-    let r = Tensor(randomUniform: [o, h, w], seed: 5)
+    let loss = AdjointLoss()
     let adjoint = ShiftedConvolution(
-      weights: ShiftedConvolution.adjointWeights(weights, outChannels: o, inChannels: c),
-      outChannels: c, inChannels: o, strategy: strategy)
-    let analytic = applyConvolution(adjoint, r).scalars
-    let check = GradientCheck(input: x.scalars, analytic: analytic) { scalars in
-      dot(
-        r.scalars,
-        directConvolution(
-          Tensor(shape: x.shape, scalars: scalars), weights: weights, outChannels: o
-        ).scalars)
-    }
+      weights: ShiftedConvolution.adjointWeights(
+        loss.weights, outChannels: loss.o, inChannels: loss.c),
+      outChannels: loss.c, inChannels: loss.o, strategy: strategy)
+    let check = loss.check(applyConvolution(adjoint, loss.r).scalars)
     print("gradient check ConvolutionTests \(strategy): \(check)")
     #expect(check.maxAbsDifference < 1e-3, "\(strategy): \(check)")
     #expect(check.maxRelativeDifference < 1e-3, "\(strategy): \(check)")

@@ -4,7 +4,8 @@ import Testing
 
 /// Gatys losses checked against hand values and against the formulas rewritten naively in Double.
 @Suite struct LossTests {
-  // MARK: Double references, written from REFERENCE.md §2 independently of the engine's code
+  // MARK: Double references, written from the definitions (Gatys et al. 2016, with the Gram
+  // matrix divided by C*N and mean-squared losses) independently of the engine's code
 
   /// G = F F^T / (C*N) by the definition, F (C, N).
   static func referenceGram(_ f: [Double], channels: Int) -> [Double] {
@@ -30,6 +31,24 @@ import Testing
 
   static func doubles(_ t: Tensor) -> [Double] { t.scalars.map(Double.init) }
 
+  /// Checks a loss's `value` and `gradient` at `x` against `reference`, its formula in Double:
+  /// the value to a relative 1e-5, the gradient (central differences with steps of `step`) to
+  /// 1e-4 of its largest entry.
+  static func expectMatches(
+    _ name: String, value: Float, gradient: [Float], at x: [Double], step: Double,
+    reference: ([Double]) -> Double, sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    let valueError = relativeError(value, reference(x))
+    let check = GradientCheck(input: x, analytic: gradient, epsilon: step, loss: reference)
+    #expect(
+      valueError < 1e-5, "\(name) value relative error \(valueError)",
+      sourceLocation: sourceLocation)
+    #expect(
+      check.relativeToLargest < 1e-4,
+      "\(name) gradient relative error \(check.relativeToLargest): \(check)",
+      sourceLocation: sourceLocation)
+  }
+
   // MARK: Gram matrix
 
   @Test func gramOfTwoChannelsTwoPixelsByHand() {
@@ -44,7 +63,7 @@ import Testing
 
   @Test func gramMatchesDefinition() {
     let features = Tensor(randomUniform: [4, 5, 6], in: -1...2, seed: 1)
-    let error = finiteDifferenceRelativeError(
+    let error = relativeError(
       gramMatrix(features).scalars, Self.referenceGram(Self.doubles(features), channels: 4))
     #expect(error < 1e-5, "Gram relative error \(error)")
   }
@@ -61,7 +80,7 @@ import Testing
         }
       }
     }
-    let error = finiteDifferenceRelativeError(
+    let error = relativeError(
       gramMatrix(large).scalars, Self.doubles(gramMatrix(small)))
     #expect(error < 1e-5, "Gram changed by \(error) with resolution")
   }
@@ -104,12 +123,9 @@ import Testing
       value += v
       gradient += g.scalars
     }
-    let x = inputs.flatMap(Self.doubles)
-    let valueError = finiteDifferenceRelativeError(value, reference(x))
-    let gradientError = finiteDifferenceRelativeError(
-      gradient, finiteDifferenceGradient(of: reference, at: x))
-    #expect(valueError < 1e-5, "style loss value relative error \(valueError)")
-    #expect(gradientError < 1e-4, "style gradient relative error \(gradientError)")
+    Self.expectMatches(
+      "style loss", value: value, gradient: gradient, at: inputs.flatMap(Self.doubles), step: 1e-4,
+      reference: reference)
   }
 
   @Test func styleLossIsZeroAtItsTargetAndAccumulatesIntoTheGivenGradient() {
@@ -132,12 +148,9 @@ import Testing
       5 * zip(x, p).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(x.count)
     }
     let (value, gradient) = loss.valueAndGradient(features)
-    let x = Self.doubles(features)
-    let valueError = finiteDifferenceRelativeError(value, reference(x))
-    let gradientError = finiteDifferenceRelativeError(
-      gradient.scalars, finiteDifferenceGradient(of: reference, at: x))
-    #expect(valueError < 1e-5, "content value relative error \(valueError)")
-    #expect(gradientError < 1e-4, "content gradient relative error \(gradientError)")
+    Self.expectMatches(
+      "content", value: value, gradient: gradient.scalars, at: Self.doubles(features), step: 1e-4,
+      reference: reference)
   }
 
   /// Mean over C*H*W of the squared right and down neighbour differences.
@@ -163,12 +176,9 @@ import Testing
       0.01 * Self.referenceTotalVariation(x, shape: [3, 5, 6])
     }
     let (value, gradient) = tv.valueAndGradient(image)
-    let x = Self.doubles(image)
-    let valueError = finiteDifferenceRelativeError(value, reference(x))
-    let gradientError = finiteDifferenceRelativeError(
-      gradient.scalars, finiteDifferenceGradient(of: reference, at: x, step: 1e-2))
-    #expect(valueError < 1e-5, "TV value relative error \(valueError)")
-    #expect(gradientError < 1e-4, "TV gradient relative error \(gradientError)")
+    Self.expectMatches(
+      "TV", value: value, gradient: gradient.scalars, at: Self.doubles(image), step: 1e-2,
+      reference: reference)
   }
 
   @Test func totalVariationOfAConstantImageIsZero() {
@@ -194,12 +204,9 @@ import Testing
       return 3 * sum / Double(x.count)
     }
     let (value, gradient) = loss.valueAndGradient(image)
-    let x = Self.doubles(image)
-    let valueError = finiteDifferenceRelativeError(value, reference(x))
-    let gradientError = finiteDifferenceRelativeError(
-      gradient.scalars, finiteDifferenceGradient(of: reference, at: x, step: 1e-2))
-    #expect(valueError < 1e-5, "temporal value relative error \(valueError)")
-    #expect(gradientError < 1e-4, "temporal gradient relative error \(gradientError)")
+    Self.expectMatches(
+      "temporal", value: value, gradient: gradient.scalars, at: Self.doubles(image), step: 1e-2,
+      reference: reference)
     #expect(
       gradient.scalars.enumerated().allSatisfy {
         maskValues[$0.offset % 30] != 0 || $0.element == 0

@@ -91,14 +91,20 @@ import Testing
     return try VGG19(weightsAt: path)
   }
 
-  @Test func textureSynthesisLowersTheStyleLossByALargeFactorFromNoise() throws {
-    let network = try Self.network()
-    let style = Self.strokes(width: 64, height: 64)
+  /// 40 iterations, no early stop, style at `styleLayers`.
+  static func configuration(styleLayers: [VGG19.Layer]) -> StyleTransfer.Configuration {
     var configuration = StyleTransfer.Configuration()
     configuration.iterations = 40
     configuration.tolerance = 0
+    configuration.styleLayers = styleLayers
+    return configuration
+  }
+
+  @Test func textureSynthesisLowersTheStyleLossByALargeFactorFromNoise() throws {
+    let network = try Self.network()
+    let style = Self.strokes(width: 64, height: 64)
     // relu4_1 and relu5_1 are 8x8 and 4x4 at this size, too coarse to say much in a test.
-    configuration.styleLayers = [.relu1_1, .relu2_1, .relu3_1]
+    let configuration = Self.configuration(styleLayers: [.relu1_1, .relu2_1, .relu3_1])
     let transfer = StyleTransfer(network: network, styles: [style], configuration: configuration)
     var losses: [StyleTransfer.Losses] = []
     var start: Image?
@@ -130,10 +136,7 @@ import Testing
   @Test func aReconstructionKeepsTheLayoutAndATextureDoesNot() throws {
     let network = try Self.network()
     let picture = Self.halves(width: 64, height: 64)
-    var configuration = StyleTransfer.Configuration()
-    configuration.iterations = 40
-    configuration.tolerance = 0
-    configuration.styleLayers = [.relu1_1, .relu2_1]
+    var configuration = Self.configuration(styleLayers: [.relu1_1, .relu2_1])
     let texture = StyleTransfer(network: network, styles: [picture], configuration: configuration)
       .synthesizeTexture(width: 64, height: 64).image
     configuration.styleLayers = []

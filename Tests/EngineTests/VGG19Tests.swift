@@ -96,8 +96,8 @@ import Testing
       styleLosses[layer]?.addGradient(at: features, to: gradient)
       if layer == .relu2_1 { content.addGradient(at: features, to: gradient) }
     }
-    #expect(finiteDifferenceRelativeError(inPlaceValue, Double(copiedValue)) < 1e-5)
-    let error = finiteDifferenceRelativeError(inPlace.scalars, copied.scalars.map(Double.init))
+    #expect(relativeError(inPlaceValue, Double(copiedValue)) < 1e-5)
+    let error = relativeError(inPlace.scalars, copied.scalars.map(Double.init))
     #expect(error < 1e-5, "gradient relative difference \(error)")
   }
 

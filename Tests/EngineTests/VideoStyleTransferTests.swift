@@ -106,10 +106,28 @@ import Testing
     let video = VideoStyleTransfer(
       transfer: Self.transfer(temporalWeight: 1e3), configuration: configuration)
     _ = try video.stylizeNext(Self.frame(0), index: 0)
-    let second = try video.stylizeNext(Self.frame(1), index: 1)
-    // On its own, from the content: no temporal term, no flow.
-    #expect(second.result.losses.temporal == 0)
-    #expect(second.flowSeconds == 0)
+    let second = try video.stylizeNext(Self.frame(1), index: 1).result
+    // The reference: frame 1 stylised by a transfer that never saw frame 0, as a single image
+    // with the same iterations and scales.
+    let alone = Self.transfer(temporalWeight: 1e3).stylize(Self.frame(1), iterations: 5, scales: 1)
+    let reference = alone.image.rgbBytes()
+    func differingBytes(_ image: Image) -> Int {
+      let bytes = image.rgbBytes()
+      precondition(bytes.count == reference.count, "frames of different sizes")
+      return zip(bytes, reference).filter { $0 != $1 }.count
+    }
+    let differing = differingBytes(second.image)
+    #expect(differing == 0, "\(differing) of \(reference.count) bytes differ from the frame alone")
+    // The same frame stylised as part of the video, not independently, does depend on frame 0.
+    configuration.independent = false
+    let dependent = VideoStyleTransfer(
+      transfer: Self.transfer(temporalWeight: 1e3), configuration: configuration)
+    _ = try dependent.stylizeNext(Self.frame(0), index: 0)
+    let warmStarted = try dependent.stylizeNext(Self.frame(1), index: 1).result.image
+    let warmDiffering = differingBytes(warmStarted)
+    #expect(
+      warmDiffering > reference.count / 2,
+      "only \(warmDiffering) of \(reference.count) bytes differ when warm-started")
   }
 
   @Test func aBackwardPassStartsHalfwayBetweenThePassBeforeAndTheMovedNeighbour() throws {

@@ -26,24 +26,39 @@ func applyWinograd(
   /// measured: 3e-6 at 64 channels (below).
   static let tolerance: Float = 1e-4
 
+  /// Block budgets (bytes) and minimum tiles per core for `c` -> `o` channels: one block on both
+  /// cores; then per-core blocks of the smallest size, and of 5 tiles (which straddle tile rows
+  /// and band edges).
+  static func blockings(_ c: Int, _ o: Int) -> [(budget: Int, split: Int)] {
+    let perTile = 36 * (c + o)
+    return [(1 << 19, 256), (1, 1), (5 * perTile, 1)]
+  }
+
+  /// Expects `output` within `tolerance` of `expected`, relative to the largest expected value
+  /// (or 1, whichever is larger).
+  static func expectClose(
+    _ output: [Float], _ expected: [Float], _ label: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) {
+    let scale = max(1, expected.map(abs).max() ?? 1)
+    let difference = maxAbsDifference(output, expected)
+    #expect(
+      difference < tolerance * scale, "\(label): max abs diff \(difference)",
+      sourceLocation: sourceLocation)
+  }
+
   @Test
   func matchesTheDirectConvolution() {
     for (index, (c, o, h, w)) in Self.shapes.enumerated() {
       let input = Tensor(randomUniform: [c, h, w], seed: UInt64(index))
       let weights = Tensor(randomUniform: [o, c, 3, 3], seed: UInt64(100 + index)).scalars
       let expected = directConvolution(input, weights: weights, outChannels: o).scalars
-      let scale = max(1, expected.map(abs).max() ?? 1)
       let kernel = WinogradConvolution(weights: weights, outChannels: o, inChannels: c)
-      // One block on both cores; then per-core blocks of the smallest size, and of 5 tiles
-      // (which straddle tile rows).
-      let perTile = 36 * (c + o)
-      for (budget, split) in [(1 << 19, 256), (1, 1), (5 * perTile, 1)] {
+      for (budget, split) in Self.blockings(c, o) {
         let output = applyWinograd(
           kernel, input, blockBudget: budget, minimumTilesPerCore: split)
-        let difference = maxAbsDifference(output.tensor().scalars, expected)
-        #expect(
-          difference < Self.tolerance * scale,
-          "\(c)->\(o) on \(h)x\(w), budget \(budget): max abs diff \(difference)")
+        Self.expectClose(
+          output.tensor().scalars, expected, "\(c)->\(o) on \(h)x\(w), budget \(budget)")
       }
     }
   }
@@ -95,20 +110,16 @@ func applyWinograd(
         gradient, weights: ShiftedConvolution.adjointWeights(weights, outChannels: o, inChannels: c),
         outChannels: c
       ).scalars
-      let scale = max(1, expected.map(abs).max() ?? 1)
       let kernel = WinogradConvolution(weights: weights, outChannels: o, inChannels: c)
       let source = PaddedPlanes(gradient)
-      let perTile = 36 * (c + o)
-      for (budget, split) in [(1 << 19, 256), (1, 1), (5 * perTile, 1)] {
+      for (budget, split) in Self.blockings(c, o) {
         let target = PaddedPlanes(channels: c, height: h, width: w)
         target.base.update(repeating: .nan, count: target.count)
         kernel.applyAdjoint(
           source, into: target, scratch: Scratch(), blockBudget: budget,
           minimumTilesPerCore: split)
-        let difference = maxAbsDifference(target.tensor().scalars, expected)
-        #expect(
-          difference < Self.tolerance * scale,
-          "\(o)->\(c) adjoint on \(h)x\(w), budget \(budget): max abs diff \(difference)")
+        Self.expectClose(
+          target.tensor().scalars, expected, "\(o)->\(c) adjoint on \(h)x\(w), budget \(budget)")
       }
     }
   }
@@ -116,21 +127,11 @@ func applyWinograd(
   /// The adjoint is the derivative of loss = sum(r * conv(x)), checked by finite differences.
   @Test
   func adjointMatchesFiniteDifferences() {
-    let (c, o, h, w) = (3, 5, 7, 9)
-    let weights = Tensor(randomUniform: [o, c, 3, 3], seed: 3).scalars
-    let x = Tensor(randomUniform: [c, h, w], seed: 4)
-    let r = Tensor(randomUniform: [o, h, w], seed: 5)
-    let target = PaddedPlanes(channels: c, height: h, width: w)
-    WinogradConvolution(weights: weights, outChannels: o, inChannels: c).applyAdjoint(
-      PaddedPlanes(r), into: target, scratch: Scratch())
-    let analytic = target.tensor().scalars
-    let check = GradientCheck(input: x.scalars, analytic: analytic) { scalars in
-      dot(
-        r.scalars,
-        directConvolution(
-          Tensor(shape: x.shape, scalars: scalars), weights: weights, outChannels: o
-        ).scalars)
-    }
+    let loss = AdjointLoss()
+    let target = PaddedPlanes(channels: loss.c, height: loss.h, width: loss.w)
+    WinogradConvolution(weights: loss.weights, outChannels: loss.o, inChannels: loss.c)
+      .applyAdjoint(PaddedPlanes(loss.r), into: target, scratch: Scratch())
+    let check = loss.check(target.tensor().scalars)
     print("gradient check WinogradTests: \(check)")
     #expect(check.maxAbsDifference < 1e-3, "\(check)")
     #expect(check.maxRelativeDifference < 1e-3, "\(check)")

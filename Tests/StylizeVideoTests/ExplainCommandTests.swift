@@ -22,18 +22,6 @@ import Video
     try writeImage(VideoFrame(width: width, height: height, rgb: rgb), to: path)
   }
 
-  static func message<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String])
-    -> String
-  {
-    do {
-      var command = try type.parse(arguments)
-      try command.run()
-      return ""
-    } catch {
-      return type.message(for: error)
-    }
-  }
-
   /// Every file the page shows, read back from `index.html`'s `src="..."` links.
   static func linkedFiles(_ html: String) -> Set<String> {
     Set(
@@ -108,9 +96,9 @@ import Video
     #expect(Self.linkedFiles(html).isSubset(of: Set(files)))
 
     try Data("mine".utf8).write(to: URL(fileURLWithPath: report + "/notes.txt"))
-    #expect(Self.message(Explain.self, arguments).contains("exists; pass --overwrite"))
+    #expect(runMessage(Explain.self, arguments).contains("exists; pass --overwrite"))
     #expect(FileManager.default.fileExists(atPath: report + "/notes.txt"))
-    #expect(Self.message(Explain.self, arguments + ["--overwrite"]) == "")
+    #expect(runMessage(Explain.self, arguments + ["--overwrite"]) == "")
     #expect(!FileManager.default.fileExists(atPath: report + "/notes.txt"))
   }
 
@@ -127,8 +115,8 @@ import Video
     try command.run()
     let texture = try readFirstFrame(output, options: ReadOptions())
     #expect(texture.width == 48 && texture.height == 32)
-    #expect(Self.message(Texture.self, arguments).contains("'\(output)' exists; pass --overwrite"))
-    #expect(Self.message(Texture.self, arguments + ["--overwrite"]) == "")
+    #expect(runMessage(Texture.self, arguments).contains("'\(output)' exists; pass --overwrite"))
+    #expect(runMessage(Texture.self, arguments + ["--overwrite"]) == "")
   }
 
   @Test func badStyleImagesAreNamedInOneLine() throws {
@@ -136,20 +124,20 @@ import Video
     defer { pictures.remove() }
     let missing = pictures.path("missing.png")
     #expect(
-      Self.message(Texture.self, ["--style", missing]).contains(
+      runMessage(Texture.self, ["--style", missing]).contains(
         "Style image '\(missing)' does not exist."))
     #expect(
-      Self.message(Explain.self, ["--style", missing]).contains(
+      runMessage(Explain.self, ["--style", missing]).contains(
         "--style image '\(missing)' does not exist."))
     let notAnImage = pictures.path("notes.png")
     try Data("not a picture".utf8).write(to: URL(fileURLWithPath: notAnImage))
     for type in [Texture.self, Explain.self] as [any ParsableCommand.Type] {
-      let message = Self.message(
+      let message = runMessage(
         type, ["--style", notAnImage, "-o", pictures.path("out.png"), "--quiet"])
       #expect(message.contains("'\(notAnImage)'") && !message.contains("\n"), "\(message)")
     }
     #expect(
-      Self.message(Texture.self, ["--style", notAnImage, "-o", pictures.path("out.txt")])
+      runMessage(Texture.self, ["--style", notAnImage, "-o", pictures.path("out.txt")])
         .contains("must end in .png or .jpg"))
   }
 }

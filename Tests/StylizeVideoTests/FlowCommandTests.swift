@@ -6,60 +6,9 @@ import Video
 
 @testable import stylize_video
 
-/// Pictures and folders the CLI tests write into a fresh temporary directory.
-struct TestPictures {
-  let directory: URL
-
-  init() throws {
-    directory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("stylize-video-cli-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-  }
-
-  func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
-  func remove() { try? FileManager.default.removeItem(at: directory) }
-
-  /// A smooth RGB scene seen through a `width` x `height` window at `offset`, bytes on 0...255.
-  ///
-  /// Pixel (x, y) shows the scene at (x - offset.x, y - offset.y), so content moves by +offset;
-  /// `scale` 2 shows the same content at twice the resolution.
-  /// `noise(c, x, y)` (in 0...255 units) is added at window position (x, y).
-  static func scene(
-    width: Int, height: Int, offset: (x: Float, y: Float), scale: Float = 1,
-    noise: (Int, Int, Int) -> Float = { _, _, _ in 0 }
-  ) -> VideoFrame {
-    var rgb = [UInt8](repeating: 0, count: 3 * width * height)
-    for y in 0..<height {
-      for x in 0..<width {
-        let sx = (Float(x) + 0.5) / scale - 0.5 - offset.x
-        let sy = (Float(y) + 0.5) / scale - 0.5 - offset.y
-        let values = [
-          0.5 + 0.12 * sin(sx / 5 + sy / 13) + 0.12 * cos(sy / 7 - sx / 17),
-          0.5 + 0.2 * sin((sx + 2 * sy) / 9),
-          0.5 + 0.12 * cos((sx - sy) / 6) + 0.12 * sin(sy / 4 + 1),
-        ]
-        for c in 0..<3 {
-          let value = 255 * values[c] + noise(c, x, y)
-          rgb[3 * (y * width + x) + c] = UInt8(min(max(value.rounded(), 0), 255))
-        }
-      }
-    }
-    return VideoFrame(width: width, height: height, rgb: rgb)
-  }
-}
-
 /// `stylize-video flow`: the written file, its numbers, and the refusals.
 @Suite struct FlowCommandTests {
-  static func message(_ arguments: [String]) -> String {
-    do {
-      var command = try FlowCommand.parse(arguments)
-      try command.run()
-      return ""
-    } catch {
-      return FlowCommand.message(for: error)
-    }
-  }
+  static func message(_ arguments: [String]) -> String { runMessage(FlowCommand.self, arguments) }
 
   @Test func aTranslatedPairGivesItsShift() throws {
     let pictures = try TestPictures()

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import TestSupport
 import Testing
 import Video
 
@@ -11,8 +12,7 @@ import Video
     .appendingPathComponent("stylize-video").path
 
   init() throws {
-    folder = FileManager.default.temporaryDirectory
-      .appendingPathComponent("resume-tests-\(UUID().uuidString)")
+    folder = try TemporaryFolder(prefix: "resume-tests").url
     try FileManager.default.createDirectory(
       at: folder.appendingPathComponent("frames"), withIntermediateDirectories: true)
     // A textured square drifting right over a gradient, 10 frames of 64x48.

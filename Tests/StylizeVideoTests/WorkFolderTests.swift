@@ -1,30 +1,46 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import stylize_video
 
 /// The work folder of a video run: settings check, `--restart`, and the lock against a second run.
 @Suite struct WorkFolderTests {
-  let path = FileManager.default.temporaryDirectory
-    .appendingPathComponent("work-folder-tests-\(UUID().uuidString)").path
+  /// Holds the work folder, which `WorkFolder` creates itself; each test removes it.
+  let root: TemporaryFolder
+  let path: String
+
+  init() throws {
+    root = try TemporaryFolder(prefix: "work-folder-tests")
+    path = root.path("work")
+  }
 
   @Test func aSecondRunIsRefusedUntilTheFirstHasEnded() throws {
-    defer { try? FileManager.default.removeItem(atPath: path) }
+    defer { root.remove() }
     var first: WorkFolder? = try WorkFolder(path: path, settingsJSON: "{}", restart: false)
-    #expect(first != nil)
-    #expect {
+    // The first run has saved a frame.
+    let saved = try #require(first).framePath(0)
+    try Data([1, 2, 3]).write(to: URL(fileURLWithPath: saved))
+    let inUse = "'\(path)' is in use by another run"
+    let again = try #require(throws: (any Error).self) {
       try WorkFolder(path: path, settingsJSON: "{}", restart: false)
-    } throws: { "\($0)".contains("is in use by another run") }
-    // Even --restart must not empty a folder another run is writing to.
-    #expect(throws: (any Error).self) {
+    }
+    #expect("\(again)".contains(inUse), "\(again)")
+    // Even --restart must not empty a folder another run is writing to: refused as in use (not
+    // as holding other settings), and the frame is still there.
+    let restart = try #require(throws: (any Error).self) {
       try WorkFolder(path: path, settingsJSON: "{\"other\":1}", restart: true)
     }
+    #expect("\(restart)".contains(inUse), "\(restart)")
+    #expect(FileManager.default.contents(atPath: saved) == Data([1, 2, 3]))
     first = nil
-    _ = try WorkFolder(path: path, settingsJSON: "{}", restart: false)
+    // Once it has ended, the same command takes the folder over, frames and all.
+    let second = try WorkFolder(path: path, settingsJSON: "{}", restart: false)
+    #expect(FileManager.default.contents(atPath: second.framePath(0)) == Data([1, 2, 3]))
   }
 
   @Test func otherSettingsAreRefusedUnlessRestartWhichKeepsNothing() throws {
-    defer { try? FileManager.default.removeItem(atPath: path) }
+    defer { root.remove() }
     do {
       let folder = try WorkFolder(path: path, settingsJSON: "{\"a\":1}", restart: false)
       try Data([1, 2, 3]).write(to: URL(fileURLWithPath: folder.framePath(0)))

@@ -3,11 +3,14 @@ import Testing
 
 @testable import Video
 
-@Suite struct AudioTests {
+@Suite final class AudioTests {
+  /// This test's folder (a new instance of the suite runs each test), deleted when it ends.
+  let media: SyntheticMedia
+  init() throws { media = try SyntheticMedia() }
+  deinit { media.remove() }
+
   @Test("copied audio packets are byte-identical")
   func passthroughIsExact() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip("in.mp4", frames: 24, audio: SyntheticMedia.sine(seconds: 1))
     for name in ["out.mp4", "out.mkv", "out.mov"] {
       try transcode(from: input, to: media.path(name), transform: same)
@@ -19,8 +22,6 @@ import Testing
 
   @Test("a preview writes the first N frames and cuts the audio to match")
   func previewCutsAudio() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip(
       "in.mp4", frames: 48, fps: 24, audio: SyntheticMedia.sine(seconds: 2))
     let output = media.path("preview.mp4")
@@ -36,8 +37,6 @@ import Testing
 
   @Test("generated audio is encoded: AAC in mp4, Opus in webm")
   func generatedAudio() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let mp4 = try media.clip("tone.mp4", frames: 12, audio: SyntheticMedia.sine(seconds: 0.5))
     let info = try MediaInfo.probe(mp4)
     #expect(info.audio.map(\.codec) == ["aac"])

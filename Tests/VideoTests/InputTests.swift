@@ -3,7 +3,12 @@ import Testing
 
 @testable import Video
 
-@Suite struct InputTests {
+@Suite final class InputTests {
+  /// This test's folder (a new instance of the suite runs each test), deleted when it ends.
+  let media: SyntheticMedia
+  init() throws { media = try SyntheticMedia() }
+  deinit { media.remove() }
+
   @Test("natural order: frame2 before frame10, other files ignored")
   func naturalSortOrder() throws {
     #expect(naturalOrder("frame2.png", "frame10.png"))
@@ -12,8 +17,6 @@ import Testing
     #expect(
       ["x10.png", "X2.png", "x1.png"].sorted(by: naturalOrder) == ["x1.png", "X2.png", "x10.png"])
 
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     // written in this order, so frame i of the pattern goes to names[i]
     let folder = try media.frameFolder(
       "frames", names: ["frame1.png", "frame2.png", "frame10.png"])
@@ -29,8 +32,6 @@ import Testing
 
   @Test("a printf pattern reads numbered frames")
   func printfPattern() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let folder = try media.frameFolder("seq", names: ["00001.png", "00002.png", "00003.png"])
     let frames = try readAll(folder + "/%05d.png", options: ReadOptions(frameRate: 5))
     #expect(frames.count == 3)
@@ -40,8 +41,6 @@ import Testing
 
   @Test("resizing keeps the aspect ratio and even sizes; native size is kept exactly")
   func resizing() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip(
       "odd.mkv", frames: 2, width: 321, height: 241, codec: SyntheticMedia.lossless)
     let native = try VideoReader(input)
@@ -65,8 +64,6 @@ import Testing
 
   @Test("non-square pixels are scaled to the display aspect")
   func sampleAspectRatio() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     var info = try MediaInfo.probe(try media.clip("in.mp4", frames: 1))
     (info.width, info.height, info.sampleAspectRatio) = (720, 576, Rational(16, 15))  // PAL 4:3
     let native = Geometry(info: info, longSide: nil, pixelBudget: nil, applyRotation: true)
@@ -81,8 +78,6 @@ import Testing
 
   @Test("rotation metadata is reported and applied", arguments: [90, 180, 270])
   func rotation(degrees: Int) throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip("rot.mp4", frames: 2, width: 64, height: 32, rotation: degrees)
     let info = try MediaInfo.probe(input)
     #expect(info.rotation == degrees)
@@ -98,8 +93,6 @@ import Testing
 
   @Test("probe facts are Codable")
   func probeJSON() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip(
       "in.mp4", frames: 12, fps: 24, audio: SyntheticMedia.sine(seconds: 0.5))
     let info = try MediaInfo.probe(input)

@@ -3,18 +3,24 @@ import Testing
 
 @testable import Video
 
-@Suite struct OutputSafetyTests {
+@Suite final class OutputSafetyTests {
+  /// This test's folder (a new instance of the suite runs each test), deleted when it ends.
+  let media: SyntheticMedia
+  init() throws { media = try SyntheticMedia() }
+  deinit { media.remove() }
+
   @Test("an existing output is refused unless overwrite is set")
   func existingOutput() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip("in.mp4", frames: 3)
     let output = media.path("out.mp4")
     try Data("keep me".utf8).write(to: URL(fileURLWithPath: output))
-    #expect(throws: VideoError.self) { try transcode(from: input, to: output, transform: same) }
-    do { try transcode(from: input, to: output, transform: same) } catch let error as VideoError {
-      #expect(error.function == "open" && error.description.contains(output))
+    let error = try #require(throws: VideoError.self) {
+      try transcode(from: input, to: output, transform: same)
     }
+    #expect(error.function == nil)
+    #expect(
+      error.description == "'\(output)': the output exists; pass --overwrite to replace it",
+      "\(error)")
     #expect(try String(contentsOfFile: output, encoding: .utf8) == "keep me")
 
     try transcode(
@@ -35,8 +41,6 @@ import Testing
     "a failed write leaves no partial file, and the input untouched",
     arguments: ["out.mp4", "frames"])
   func noPartialFile(output name: String) throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip("in.mp4", frames: 10)
     let before = try Data(contentsOf: URL(fileURLWithPath: input))
     struct Stop: Error {}
@@ -52,20 +56,19 @@ import Testing
 
   @Test("the input cannot be the output")
   func outputIsInput() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip("in.mp4", frames: 2)
-    #expect(throws: VideoError.self) {
+    let error = try #require(throws: VideoError.self) {
       try transcode(
         from: input, to: input, options: TranscodeOptions(overwrite: true), transform: same)
     }
+    // Refused before anything is opened: no call failed.
+    #expect(error.function == nil)
+    #expect(error.description == "'\(input)': the output would replace the input")
     #expect(try MediaInfo.probe(input).frameCount == 2)
   }
 
   @Test("a folder appears only when complete, and replaces an old one only with overwrite")
   func folderWrittenAtomically() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let folder = media.path("report")
     let frame = VideoFrame(width: 4, height: 2, rgb: [UInt8](repeating: 90, count: 24))
     struct Stop: Error {}

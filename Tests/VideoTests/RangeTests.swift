@@ -3,11 +3,14 @@ import Testing
 
 @testable import Video
 
-@Suite struct RangeTests {
+@Suite final class RangeTests {
+  /// This test's folder (a new instance of the suite runs each test), deleted when it ends.
+  let media: SyntheticMedia
+  init() throws { media = try SyntheticMedia() }
+  deinit { media.remove() }
+
   @Test("a range by frame numbers or times reads exactly those frames, timed from the stream start")
   func readsTheFramesOfTheRange() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip("in.mkv", frames: 36, codec: SyntheticMedia.lossless)
     let all = try readAll(input)
     let byFrame = try readAll(
@@ -24,8 +27,6 @@ import Testing
 
   @Test("a transcoded range starts at time 0 with the frames and audio of its stretch")
   func transcodedRangeStartsAtZero() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip(
       "in.mp4", frames: 48, fps: 24, audio: SyntheticMedia.sine(seconds: 2))
     let range = FrameRange(start: .seconds(0.5), end: .seconds(1.5))
@@ -60,8 +61,6 @@ import Testing
 
   @Test("re-encoded audio (AAC into webm) is cut to the range too")
   func reencodedAudioFollowsTheRange() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip(
       "in.mp4", frames: 48, fps: 24, audio: SyntheticMedia.sine(seconds: 2))
     let output = media.path("range.webm")

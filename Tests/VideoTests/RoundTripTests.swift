@@ -4,11 +4,14 @@ import Testing
 
 @testable import Video
 
-@Suite struct RoundTripTests {
+@Suite final class RoundTripTests {
+  /// This test's folder (a new instance of the suite runs each test), deleted when it ends.
+  let media: SyntheticMedia
+  init() throws { media = try SyntheticMedia() }
+  deinit { media.remove() }
+
   @Test("H.264 + AAC round trip keeps count, size, rate, duration and pixels")
   func h264RoundTrip() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip(
       "in.mp4", frames: 24, width: 96, height: 64, audio: SyntheticMedia.sine(seconds: 1))
     let output = media.path("out.mp4")
@@ -37,8 +40,6 @@ import Testing
 
   @Test("lossless ffv1/mkv round trip is exact")
   func losslessRoundTrip() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip(
       "in.mkv", frames: 6, width: 33, height: 17, codec: SyntheticMedia.lossless)
     let expected = (0..<6).map { SyntheticMedia.frame($0, width: 33, height: 17) }
@@ -52,8 +53,6 @@ import Testing
 
   @Test("a PNG frame folder round trip is exact and holds only the frames")
   func frameFolderRoundTrip() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip(
       "in.mkv", frames: 5, width: 20, height: 10, codec: SyntheticMedia.lossless)
     let folder = media.path("frames")
@@ -66,8 +65,6 @@ import Testing
 
   @Test("variable frame rate timestamps survive a transcode", arguments: ["out.mkv", "out.mp4"])
   func variableFrameRate(output name: String) throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let times = [0, 0.04, 0.1, 0.13, 0.3, 0.31, 0.5, 0.52]
     let input = try media.clip("vfr.mkv", frames: times.count, fps: 25, times: times)
     #expect(try readAll(input).map(\.time) == times)
@@ -79,8 +76,6 @@ import Testing
 
   @Test("the transform may change the frame size; odd sizes become even for H.264")
   func transformChangesSize() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip("in.mp4", frames: 4, width: 64, height: 48)
     let output = media.path("half.mp4")
     try transcode(from: input, to: output) { frame, _ in
@@ -92,8 +87,6 @@ import Testing
 
   @Test("webm output is VP9 and re-encodes AAC to Opus")
   func webmReencodesAudio() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip(
       "in.mp4", frames: 6, width: 32, height: 32, audio: SyntheticMedia.sine(seconds: 0.25))
     let summary = try transcode(from: input, to: media.path("out.webm"), transform: same)
@@ -106,8 +99,6 @@ import Testing
 
   @Test("single images read, and write back as PNG exactly")
   func singleImage() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let frame = SyntheticMedia.frame(3, width: 21, height: 13)
     try writeImage(frame, to: media.path("a.png"))
     let reader = try VideoReader(media.path("a.png"))
@@ -123,7 +114,12 @@ import Testing
   }
 }
 
-@Suite struct ContainerTests {
+@Suite final class ContainerTests {
+  /// This test's folder (a new instance of the suite runs each test), deleted when it ends.
+  let media: SyntheticMedia
+  init() throws { media = try SyntheticMedia() }
+  deinit { media.remove() }
+
   /// Encoders FFmpeg would pick for other containers (we only write mp4/mov/mkv/webm ourselves).
   static let cases: [(name: String, codec: VideoCodec?)] = [
     ("in.mov", nil), ("in.mkv", nil),
@@ -133,8 +129,6 @@ import Testing
 
   @Test("any container FFmpeg demuxes can be read", arguments: cases)
   func readsContainer(_ name: String, _ codec: VideoCodec?) throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip(name, frames: 10, width: 48, height: 32, fps: 10, codec: codec)
     let frames = try readAll(input)
     #expect(frames.count == 10)
@@ -146,8 +140,6 @@ import Testing
 
   @Test("mp4 output is fast-start: the index comes before the media data")
   func fastStart() throws {
-    let media = try SyntheticMedia()
-    defer { media.remove() }
     let input = try media.clip("in.mkv", frames: 5)
     try transcode(from: input, to: media.path("out.mp4"), transform: same)
     let bytes = try Data(contentsOf: URL(fileURLWithPath: media.path("out.mp4")))

@@ -46,8 +46,8 @@ final class AudioEncoder {
     frameSize = codec.context.pointee.frame_size > 0 ? Int(codec.context.pointee.frame_size) : 1024
     buffered = Array(repeating: [], count: channels)
     nextPTS = Int64((startTime * Double(sampleRate)).rounded())
-    frame = try Frame()
-    packet = try Packet()
+    frame = try Frame(path: output.path)
+    packet = try Packet(path: output.path)
   }
 
   /// The encoder's rate closest to what we have: `rate` itself if allowed, else 48 kHz, else its first.

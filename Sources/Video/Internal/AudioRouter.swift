@@ -68,7 +68,7 @@ final class AudioRouter {
     let index = packet.pointee.stream_index
     guard let route = routes[index], !done.contains(index) else { return }
     if held != nil {
-      held?.append(try Packet(referencing: packet))
+      held?.append(try Packet(referencing: packet, path: source.input.path))
       return
     }
     let stream = source.input.context.pointee.streams[Int(index)]!

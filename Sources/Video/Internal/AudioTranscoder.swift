@@ -28,7 +28,7 @@ final class AudioTranscoder {
       startTime: max(0, Double(start) * av_q2d(stream.pointee.time_base)))
     resampler = LinearResampler(from: inputRate, to: rate, channels: encoder.channels)
     timeBase = stream.pointee.time_base
-    frame = try Frame()
+    frame = try Frame(path: path)
     self.path = path
   }
 

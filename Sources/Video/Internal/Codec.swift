@@ -47,10 +47,7 @@ final class Codec {
   private static func allocate(_ codec: UnsafePointer<AVCodec>, _ path: String) throws
     -> UnsafeMutablePointer<AVCodecContext>
   {
-    guard let context = avcodec_alloc_context3(codec) else {
-      throw VideoError(function: "avcodec_alloc_context3", path: path, code: FF.outOfMemory)
-    }
-    return context
+    try allocated(avcodec_alloc_context3(codec), by: "avcodec_alloc_context3", for: path)
   }
 
   deinit {

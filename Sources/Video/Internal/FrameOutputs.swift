@@ -69,8 +69,7 @@ final class MovieOutput: FrameOutput {
   func finish() throws {
     guard let encoder else {
       throw VideoError(
-        function: "avcodec_send_frame", path: file.path, code: cff_averror_invaliddata(),
-        message: "no video frame to write")
+        refusing: file.path, code: cff_averror_invaliddata(), message: "no video frame to write")
     }
     try encoder.finish()
     try file.finish()
@@ -122,11 +121,12 @@ func encodeImage(_ frame: VideoFrame, format: ImageFormat, path: String) throws 
       context.pointee.global_quality = 2 * FF_QP2LAMBDA
     }
   }
-  let rgb = try Frame(), converted = try Frame(), packet = try Packet()
+  let rgb = try Frame(path: path), converted = try Frame(path: path)
+  let packet = try Packet(path: path)
   try frame.copy(into: rgb)
   var source = rgb
   if pixelFormat != AV_PIX_FMT_RGB24 {
-    try Scaler().scale(
+    try Scaler(path: path).scale(
       rgb.pointer, into: converted, width: frame.width, height: frame.height, format: pixelFormat)
     source = converted
   }

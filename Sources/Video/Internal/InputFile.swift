@@ -15,10 +15,7 @@ final class InputFile {
     var opened: UnsafeMutablePointer<AVFormatContext>? = nil
     try check(
       avformat_open_input(&opened, path, inputFormat, &dictionary), "avformat_open_input", path)
-    guard let opened else {
-      throw VideoError(function: "avformat_open_input", path: path, code: FF.outOfMemory)
-    }
-    context = opened
+    context = try allocated(opened, by: "avformat_open_input", for: path)
     self.path = path
     try check(avformat_find_stream_info(context, nil), "avformat_find_stream_info", path)
   }

@@ -14,14 +14,18 @@ final class OutputFile {
   /// Creates a muxer for `path`; the container is guessed from the extension.
   init(path: String) throws {
     FFmpegLog.silence()
+    // The muxer avformat_alloc_output_context2 would guess from the name, guessed here so that
+    // an extension without one is reported by the call that finds none.
+    guard let format = av_guess_format(nil, path, nil) else {
+      throw VideoError(
+        function: "av_guess_format", path: path, code: cff_averror(EINVAL),
+        message: "no muxer for the extension '.\(fileExtension(path))'")
+    }
     var created: UnsafeMutablePointer<AVFormatContext>? = nil
     try check(
-      avformat_alloc_output_context2(&created, nil, nil, path), "avformat_alloc_output_context2",
-      path)
-    guard let created else {
-      throw VideoError(function: "avformat_alloc_output_context2", path: path, code: FF.outOfMemory)
-    }
-    context = created
+      avformat_alloc_output_context2(&created, format, nil, path),
+      "avformat_alloc_output_context2", path)
+    context = try allocated(created, by: "avformat_alloc_output_context2", for: path)
     self.path = path
   }
 
@@ -40,10 +44,7 @@ final class OutputFile {
 
   /// Adds an empty stream.
   func addStream() throws -> UnsafeMutablePointer<AVStream> {
-    guard let stream = avformat_new_stream(context, nil) else {
-      throw VideoError(function: "avformat_new_stream", path: path, code: FF.outOfMemory)
-    }
-    return stream
+    try allocated(avformat_new_stream(context, nil), by: "avformat_new_stream", for: path)
   }
 
   /// Opens the file and writes the header (all streams must exist), then the queued packets.
@@ -64,7 +65,7 @@ final class OutputFile {
   /// Writes (or queues) a packet whose timestamps are in `timeBase`; its `stream_index` is set.
   func write(_ packet: UnsafeMutablePointer<AVPacket>, timeBase: AVRational) throws {
     guard headerWritten else {
-      queued.append((try Packet(referencing: packet), timeBase))
+      queued.append((try Packet(referencing: packet, path: path), timeBase))
       return
     }
     let stream = context.pointee.streams[Int(packet.pointee.stream_index)]!

@@ -1,20 +1,29 @@
 import CFFmpeg
 
+/// `pointer`, or the out-of-memory error of `function` when it is `nil` (FFmpeg's allocators
+/// return NULL only when memory runs out).
+func allocated<Pointee>(
+  _ pointer: UnsafeMutablePointer<Pointee>?, by function: String, for path: String
+) throws -> UnsafeMutablePointer<Pointee> {
+  guard let pointer else { throw VideoError(function: function, path: path, code: FF.outOfMemory) }
+  return pointer
+}
+
 /// Owns one `AVPacket`; reused across a demux loop (`av_packet_unref` after each use).
 final class Packet {
   let pointer: UnsafeMutablePointer<AVPacket>
+  /// The file the packet is read from or written to, named by its errors.
+  let path: String
 
-  init() throws {
-    guard let packet = av_packet_alloc() else {
-      throw VideoError(function: "av_packet_alloc", path: "", code: FF.outOfMemory)
-    }
-    pointer = packet
+  init(path: String) throws {
+    pointer = try allocated(av_packet_alloc(), by: "av_packet_alloc", for: path)
+    self.path = path
   }
 
   /// Takes a new reference to `source`'s data (for packets queued before the header is written).
-  convenience init(referencing source: UnsafePointer<AVPacket>) throws {
-    try self.init()
-    try check(av_packet_ref(pointer, source), "av_packet_ref", "")
+  convenience init(referencing source: UnsafePointer<AVPacket>, path: String) throws {
+    try self.init(path: path)
+    try check(av_packet_ref(pointer, source), "av_packet_ref", path)
   }
 
   deinit {
@@ -26,12 +35,12 @@ final class Packet {
 /// Owns one `AVFrame`; reused across a decode loop (`av_frame_unref` before each refill).
 final class Frame {
   let pointer: UnsafeMutablePointer<AVFrame>
+  /// The file the frame is decoded from or encoded to, named by its errors.
+  let path: String
 
-  init() throws {
-    guard let frame = av_frame_alloc() else {
-      throw VideoError(function: "av_frame_alloc", path: "", code: FF.outOfMemory)
-    }
-    pointer = frame
+  init(path: String) throws {
+    pointer = try allocated(av_frame_alloc(), by: "av_frame_alloc", for: path)
+    self.path = path
   }
 
   deinit {
@@ -45,13 +54,17 @@ final class Frame {
     pointer.pointee.width = Int32(width)
     pointer.pointee.height = Int32(height)
     pointer.pointee.format = format.rawValue
-    try check(av_frame_get_buffer(pointer, 0), "av_frame_get_buffer", "")
+    try check(av_frame_get_buffer(pointer, 0), "av_frame_get_buffer", path)
   }
 }
 
 /// Owns a swscale context; converts whole frames between sizes and pixel formats.
 final class Scaler {
   private var context: OpaquePointer?
+  /// The file whose frames are converted, named by its errors.
+  let path: String
+
+  init(path: String) { self.path = path }
 
   deinit { sws_freeContext(context) }
 
@@ -66,10 +79,10 @@ final class Scaler {
       AVPixelFormat(rawValue: source.pointee.format), Int32(width), Int32(height), format,
       flags, nil, nil, nil)
     guard let context else {
-      throw VideoError(function: "sws_getCachedContext", path: "", code: cff_averror(EINVAL))
+      throw VideoError(function: "sws_getCachedContext", path: path, code: cff_averror(EINVAL))
     }
     try destination.allocate(width: width, height: height, format: format)
-    try check(sws_scale_frame(context, destination.pointer, source), "sws_scale_frame", "")
+    try check(sws_scale_frame(context, destination.pointer, source), "sws_scale_frame", path)
   }
 }
 

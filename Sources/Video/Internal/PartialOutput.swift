@@ -18,7 +18,7 @@ struct PartialOutput {
       // In the command line's words (its --overwrite), so a user sees one wording for a
       // refused output, whether the command's own check or this one caught it.
       throw VideoError(
-        function: "open", path: finalPath, code: cff_averror(EEXIST),
+        refusing: finalPath, code: cff_averror(EEXIST),
         message: "the output exists; pass --overwrite to replace it")
     }
     let name = url.lastPathComponent

@@ -44,8 +44,8 @@ final class MediaSource: PictureSource {
     throws
   {
     input = try InputFile(path: path, format: format, options: options)
-    packet = try Packet()
-    frame = try Frame()
+    packet = try Packet(path: path)
+    frame = try Frame(path: path)
     stream = try input.bestVideoStream()
     decoder = try Codec(decoding: stream, path: path)
     info = MediaInfo(input: input, video: stream, kind: kind)
@@ -148,7 +148,7 @@ final class DirectorySource: PictureSource {
     files = try naturallySortedImages(in: directory)
     guard let first = files.first else {
       throw VideoError(
-        function: "opendir", path: directory, code: cff_averror_stream_not_found(),
+        refusing: directory, code: cff_averror_stream_not_found(),
         message: "no images (png, jpg, bmp, tiff, webp) in the folder")
     }
     let rate = av_d2q(frameRate, 100_000)
@@ -171,7 +171,7 @@ final class DirectorySource: PictureSource {
     let source = try MediaSource(path: files[index], kind: .image)
     guard let picture = try source.nextPicture() else {
       throw VideoError(
-        function: "avcodec_receive_frame", path: files[index], code: cff_averror_invaliddata(),
+        refusing: files[index], code: cff_averror_invaliddata(),
         message: "the image holds no decodable picture")
     }
     current = source  // keeps `picture.frame` alive until the next call

@@ -40,7 +40,7 @@ final class VideoEncoder {
   private let rgb: Frame
   private let converted: Frame
   private let packet: Packet
-  private let scaler = Scaler()
+  private let scaler: Scaler
   private var durations: [Int64: Int64] = [:]
   /// Frames sent to the encoder.
   private(set) var frameCount = 0
@@ -73,9 +73,10 @@ final class VideoEncoder {
     stream.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
     self.output = output
     self.timeBase = timeBase
-    rgb = try Frame()
-    converted = try Frame()
-    packet = try Packet()
+    scaler = Scaler(path: output.path)
+    rgb = try Frame(path: output.path)
+    converted = try Frame(path: output.path)
+    packet = try Packet(path: output.path)
   }
 
   /// Encoder size (after rounding to even).

@@ -1,9 +1,13 @@
-/// Central finite differences for checking hand-written backward passes.
+/// Central finite differences for checking hand-written backward passes against an independent
+/// reference: a test writes the loss again (naively, accumulated in Double) and this
+/// differentiates it numerically.
 ///
-/// `loss` maps the input to a scalar accumulated in Double; the numeric derivative at each
-/// checked coordinate is `(loss(x + eps e_i) - loss(x - eps e_i)) / (2 eps)`. The input is Float
-/// (perturbing the engine itself) or Double (perturbing a Double reference implementation,
-/// where a tiny step avoids crossing ReLU and max-pooling kinks).
+/// The numeric derivative at each checked coordinate is
+/// `(loss(x + eps e_i) - loss(x - eps e_i)) / (2 eps)`, with the step actually taken after
+/// rounding. The truncation error is O(eps^2) times the third derivative. The input is Float
+/// (perturbing the engine itself, eps about 1e-2) or Double (perturbing a Double reference:
+/// eps = 1e-4 on values of order 1 leaves about 1e-8 of truncation and 1e-12 of rounding, and a
+/// tiny step avoids crossing ReLU and max-pooling kinks).
 struct GradientCheck {
   /// The largest |analytic - numeric| over the checked coordinates.
   var maxAbsDifference: Double
@@ -13,6 +17,10 @@ struct GradientCheck {
   var maxMagnitude: Double
   /// How many coordinates were compared.
   var checked: Int
+
+  /// `maxAbsDifference / maxMagnitude`: the error relative to the gradient's size, for losses
+  /// whose gradient is small in places.
+  var relativeToLargest: Double { maxAbsDifference / max(maxMagnitude, .leastNormalMagnitude) }
 
   /// Compares `analytic` (the claimed gradient at `input`) with central differences of `loss`.
   ///
@@ -70,4 +78,17 @@ func dot(_ a: [Float], _ b: [Float]) -> Double {
 func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
   precondition(a.count == b.count, "compared arrays differ in size")
   return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}
+
+/// max_i |value_i - reference_i| / max_i |reference_i|: the error relative to the reference's size.
+func relativeError(_ value: [Float], _ reference: [Double]) -> Double {
+  precondition(value.count == reference.count, "lengths differ")
+  let scale = reference.reduce(0) { max($0, abs($1)) }
+  let error = zip(value, reference).reduce(0) { max($0, abs(Double($1.0) - $1.1)) }
+  return error / max(scale, .leastNormalMagnitude)
+}
+
+/// |value - reference| / max(|reference|, tiny): the relative difference of two scalars.
+func relativeError(_ value: Float, _ reference: Double) -> Double {
+  abs(Double(value) - reference) / max(abs(reference), .leastNormalMagnitude)
 }

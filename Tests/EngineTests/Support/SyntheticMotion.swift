@@ -38,9 +38,4 @@ enum Measure {
     let hits = zip(condition, mask).filter { $0 && $1 }.count
     return total == 0 ? 0 : Float(hits) / Float(total)
   }
-
-  /// The largest absolute element-wise difference.
-  static func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {
-    zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
-  }
 }

@@ -1,5 +1,6 @@
 import CFFmpeg
 import Foundation
+import TestSupport
 
 @testable import Video
 
@@ -9,19 +10,18 @@ import Foundation
 /// see real motion. Sound is a 440 Hz sine.
 struct SyntheticMedia {
   /// A fresh folder for one test; delete it with `remove()`.
-  let directory: URL
+  let folder: TemporaryFolder
 
-  init() throws {
-    directory = FileManager.default.temporaryDirectory
-      .appendingPathComponent("video-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-  }
+  init() throws { folder = try TemporaryFolder(prefix: "video-tests") }
+
+  /// The folder.
+  var directory: URL { folder.url }
 
   /// Deletes the folder and everything in it.
-  func remove() { try? FileManager.default.removeItem(at: directory) }
+  func remove() { folder.remove() }
 
   /// A path inside the folder.
-  func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+  func path(_ name: String) -> String { folder.path(name) }
 
   /// Frame `index` of the moving gradient.
   static func frame(_ index: Int, width: Int, height: Int, time: Double = 0) -> VideoFrame {
@@ -129,7 +129,7 @@ func meanAbsDifference(_ a: VideoFrame, _ b: VideoFrame) -> Double {
 /// The raw packets of every audio stream, in file order (for byte-exact passthrough checks).
 func audioPackets(_ path: String) throws -> [[UInt8]] {
   let input = try InputFile(path: path)
-  let packet = try Packet()
+  let packet = try Packet(path: path)
   var packets: [[UInt8]] = []
   while try input.read(into: packet) {
     let stream = input.context.pointee.streams[Int(packet.pointer.pointee.stream_index)]!

@@ -13,19 +13,23 @@ public struct TranscodeOptions: Sendable {
   public var preset: String?
   /// Replace an existing output (default: refuse).
   public var overwrite: Bool
+  /// When set, a video or folder output must get exactly this many frames, or nothing is
+  /// written: for a caller whose frames were made from an earlier decode of the same input.
+  public var expectedFrameCount: Int?
   /// Test hook: another video encoder (e.g. lossless `ffv1`).
   var videoCodec: VideoCodec?
 
   /// Creates options; the defaults read at native size and write every frame.
   public init(
     read: ReadOptions = ReadOptions(), frameLimit: Int? = nil, crf: Int? = nil,
-    preset: String? = nil, overwrite: Bool = false
+    preset: String? = nil, overwrite: Bool = false, expectedFrameCount: Int? = nil
   ) {
     self.read = read
     self.frameLimit = frameLimit
     self.crf = crf
     self.preset = preset
     self.overwrite = overwrite
+    self.expectedFrameCount = expectedFrameCount
   }
 }
 
@@ -75,6 +79,12 @@ public func transcode(
       reader: reader, target: target, path: partial.temporaryPath,
       holdAudio: frameLimit != nil || options.read.range != .whole)
     let written = try session.run(frameLimit: frameLimit, transform: transform)
+    if let expected = options.expectedFrameCount, target.frameLimit == nil, written != expected {
+      throw VideoError(
+        refusing: input, code: cff_averror_invaliddata(),
+        message: "gave \(written) frames for the encode where \(expected) were expected, so "
+          + "nothing was written to '\(output)'")
+    }
     try partial.commit()
     return TranscodeSummary(output: output, framesWritten: written, warnings: session.warnings)
   } catch {

@@ -37,6 +37,24 @@ import Testing
       ])
   }
 
+  @Test("an encode that gets fewer frames than expected writes nothing")
+  func expectedFrameCount() throws {
+    let input = try media.clip("in.mp4", frames: 3)
+    let output = media.path("out.mp4")
+    let error = try #require(throws: VideoError.self) {
+      try transcode(
+        from: input, to: output, options: TranscodeOptions(expectedFrameCount: 4), transform: same)
+    }
+    #expect(error.function == nil)
+    #expect(error.description.hasPrefix("'\(input)': gave 3 frames for the encode where 4"), "\(error)")
+    #expect(!FileManager.default.fileExists(atPath: output))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: media.path(".")).sorted() == ["in.mp4"])
+
+    let written = try transcode(
+      from: input, to: output, options: TranscodeOptions(expectedFrameCount: 3), transform: same)
+    #expect(written.framesWritten == 3)
+  }
+
   @Test(
     "a failed write leaves no partial file, and the input untouched",
     arguments: ["out.mp4", "frames"])

@@ -44,7 +44,8 @@ struct VideoJob {
 
   /// Writes the checkpoints of the last pass to the output with the input's timing and audio,
   /// from a second decode of the input; checks that it hands over the frames stylised, by their
-  /// times, and that each of them was written (one image output takes the first alone).
+  /// times, and that each of them was written (one image output takes the first alone): if
+  /// not, nothing is written and the work folder stays.
   private func encode(stylizedFrameTimes times: [Double], summary: inout RunSummary) throws {
     progress.log("Encoding \(outputPath)")
     let passes = video.configuration.passes
@@ -53,7 +54,7 @@ struct VideoJob {
       options: TranscodeOptions(
         read: ReadOptions(range: transcodeOptions.read.range), frameLimit: times.count,
         crf: transcodeOptions.crf, preset: transcodeOptions.preset,
-        overwrite: transcodeOptions.overwrite)
+        overwrite: transcodeOptions.overwrite, expectedFrameCount: times.count)
     ) { frame, frameIndex in
       guard frameIndex < times.count, frame.time == times[frameIndex] else {
         throw CommandError(
@@ -65,18 +66,7 @@ struct VideoJob {
       let saved = try readImage(workFolder.framePath(frameIndex, pass: passes))
       return VideoFrame(saved, time: frame.time)
     }
-    let written = transcoded.framesWritten
-    if written != times.count
-      && !(written == 1 && (try? MediaInfo.probe(outputPath).kind) == .image)
-    {
-      try? FileManager.default.removeItem(atPath: outputPath)
-      throw CommandError(
-        path: outputPath,
-        message: "'\(input)' gave \(written) frames for the encode but \(times.count) were "
-          + "stylised, so '\(outputPath)' would miss frames and was removed; the finished frames "
-          + "are in '\(workFolder.path)'.")
-    }
-    summary.frames = written
+    summary.frames = transcoded.framesWritten
     summary.warnings += transcoded.warnings
   }
 

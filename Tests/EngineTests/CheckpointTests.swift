@@ -4,7 +4,7 @@ import Testing
 @testable import Engine
 
 /// Writes legacy torch.save files opcode by opcode, the way torch 0.4-1.x wrote them.
-private struct LegacyTorchFile {
+struct LegacyTorchFile {
   var bytes: [UInt8] = []
 
   mutating func op(_ code: UInt8, _ operand: [UInt8] = []) { bytes.append(code); bytes += operand }
@@ -23,13 +23,19 @@ private struct LegacyTorchFile {
     op(0x63, Array("\(module)\n\(name)\n".utf8))
   }
 
-  /// One file holding float32 tensors `name -> (shape, values)`, each in its own storage.
-  static func make(_ tensors: [(name: String, shape: [Int], values: [Float])]) -> [UInt8] {
+  /// The magic number, protocol version and system info pickles that open every file.
+  static func header() -> LegacyTorchFile {
     var file = LegacyTorchFile()
     file.op(0x80, [2]); file.op(0x8A, [10] + TorchCheckpoint.magic); file.op(0x2E)
     file.op(0x80, [2]); file.int(1001); file.op(0x2E)
     file.op(0x80, [2]); file.op(0x7D); file.op(0x28)
     file.string("little_endian"); file.op(0x88); file.op(0x75); file.op(0x2E)
+    return file
+  }
+
+  /// One file holding float32 tensors `name -> (shape, values)`, each in its own storage.
+  static func make(_ tensors: [(name: String, shape: [Int], values: [Float])]) -> [UInt8] {
+    var file = header()
     file.op(0x80, [2]); file.op(0x7D); file.op(0x71, [0]); file.op(0x28)
     for (index, tensor) in tensors.enumerated() {
       file.string(tensor.name)
@@ -109,6 +115,99 @@ private struct LegacyTorchFile {
     ) {
       try TorchCheckpoint(contentsOf: path, expectedSHA256: nil)
     }
+  }
+
+  /// A main pickle that tries to reach beyond the tensor rebuild: each must be refused where
+  /// it tries, with the opcode's offset, before anything is built from it.
+  enum HostilePickle: String, CaseIterable, Sendable {
+    case systemCall, evalCall, reduceOfAString, reduceOfAStorageType, foreignPersistentID
+    case build, inst, obj, newObj, newObjEx, ext1, ext2, ext4, stackGlobal, persID
+
+    /// Writes the pickle's opcodes up to the one that must be refused; returns its offset.
+    func write(into file: inout LegacyTorchFile, marker: String) -> Int {
+      file.op(0x80, [2])
+      switch self {
+      case .systemCall, .evalCall:
+        let at = file.bytes.count
+        let (module, name) = self == .systemCall ? ("os", "system") : ("builtins", "eval")
+        file.global(module, name)
+        file.string("touch \(marker)"); file.op(0x85); file.op(0x52)
+        return at
+      case .reduceOfAString, .reduceOfAStorageType:
+        if self == .reduceOfAString {
+          file.string("torch")
+        } else {
+          file.global("torch", "ByteStorage")
+        }
+        file.op(0x29)
+        defer { file.op(0x52) }
+        return file.bytes.count
+      case .foreignPersistentID:
+        file.op(0x28); file.string("module"); file.string("os"); file.op(0x74)
+        defer { file.op(0x51) }
+        return file.bytes.count
+      default:
+        file.op(0x7D); file.op(0x7D)
+        let at = file.bytes.count
+        file.op(opcode, operand)
+        return at
+      }
+    }
+
+    /// The opcode of the cases that are refused as unsupported, with an operand of its form.
+    var opcode: UInt8 {
+      switch self {
+      case .build: 0x62
+      case .inst: 0x69
+      case .obj: 0x6F
+      case .newObj: 0x81
+      case .newObjEx: 0x92
+      case .ext1: 0x82
+      case .ext2: 0x83
+      case .ext4: 0x84
+      case .stackGlobal: 0x93
+      case .persID: 0x50
+      default: 0
+      }
+    }
+
+    var operand: [UInt8] {
+      switch self {
+      case .inst: Array("os\nsystem\n".utf8)
+      case .ext1: [1]
+      case .ext2: [1, 0]
+      case .ext4: [1, 0, 0, 0]
+      case .persID: Array("1\n".utf8)
+      default: []
+      }
+    }
+
+    /// What the reader must say, given the refused opcode's offset.
+    func reason(at offset: Int) -> String {
+      switch self {
+      case .systemCall: "GLOBAL 'os system' at offset \(offset) is not one a tensor file needs"
+      case .evalCall: "GLOBAL 'builtins eval' at offset \(offset) is not one a tensor file needs"
+      case .reduceOfAString, .reduceOfAStorageType:
+        "REDUCE at offset \(offset) calls something other than a tensor rebuild"
+      case .foreignPersistentID: "BINPERSID at offset \(offset) is not a storage id"
+      default: "unsupported pickle opcode 0x\(String(opcode, radix: 16)) at offset \(offset)"
+      }
+    }
+  }
+
+  @Test(arguments: HostilePickle.allCases)
+  func hostilePicklesAreRefusedWhereTheyTry(_ hostile: HostilePickle) throws {
+    let marker = FileManager.default.temporaryDirectory
+      .appendingPathComponent("stylize-video-pickle-ran-\(UUID().uuidString)").path
+    var file = LegacyTorchFile.header()
+    let offset = hostile.write(into: &file, marker: marker)
+    file.op(0x2E)
+    let path = try temporaryFile(file.bytes)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    #expect(throws: WeightsError.malformed(path: path, reason: hostile.reason(at: offset))) {
+      try TorchCheckpoint(contentsOf: path, expectedSHA256: nil)
+    }
+    #expect(!FileManager.default.fileExists(atPath: marker), "the pickle's command ran")
   }
 
   @Test func missingFileSaysHowToFetchIt() {

@@ -68,9 +68,23 @@ struct PickleStack {
 /// A stack machine for the protocol-2 opcodes that legacy torch files use: PROTO, STOP, the
 /// integers (BININT1, BININT2, BININT, LONG1), BINUNICODE, NONE, NEWTRUE, NEWFALSE, the empty
 /// containers, MARK, TUPLE, TUPLE1, SETITEMS, APPENDS, the memo (BINPUT, LONG_BINPUT, BINGET),
-/// GLOBAL, BINPERSID and REDUCE. REDUCE only records the call (nothing is evaluated); any other
-/// opcode is reported with its byte offset.
+/// GLOBAL, BINPERSID and REDUCE. Nothing is ever evaluated: REDUCE only records the call. A
+/// hostile file cannot name anything else either: GLOBAL takes only the four names a tensor
+/// file needs, REDUCE only calls one of the two callables among them, BINPERSID only takes a
+/// storage id, and any other opcode (BUILD, INST, OBJ, NEWOBJ, EXT1/2/4, STACK_GLOBAL, PERSID,
+/// ...) is refused, each with its byte offset.
 struct PickleReader {
+  /// The module and name of every GLOBAL a legacy tensor file holds: the tensor rebuild, its
+  /// two storage types, and the empty OrderedDict of its hooks.
+  static let allowedGlobals: Set<[String]> = [
+    ["torch._utils", "_rebuild_tensor_v2"], ["torch", "ByteStorage"], ["torch", "FloatStorage"],
+    ["collections", "OrderedDict"],
+  ]
+  /// The GLOBALs REDUCE may call.
+  static let allowedCalls: Set<[String]> = [
+    ["torch._utils", "_rebuild_tensor_v2"], ["collections", "OrderedDict"],
+  ]
+
   let bytes: UnsafeRawBufferPointer
   /// Where the next pickle starts.
   private(set) var offset = 0
@@ -120,7 +134,13 @@ struct PickleReader {
     case 0x5D: return .list([])  // EMPTY_LIST
     case 0x29: return .tuple([])  // EMPTY_TUPLE
     case 0x28: return .mark  // MARK
-    case 0x63: return .global(try line(), try line())  // GLOBAL
+    case 0x63:  // GLOBAL
+      let (module, name) = (try line(), try line())
+      guard Self.allowedGlobals.contains([module, name]) else {
+        throw PickleError(
+          "GLOBAL '\(module) \(name)' at offset \(at) is not one a tensor file needs")
+      }
+      return .global(module, name)
     default: return nil
     }
   }
@@ -157,10 +177,21 @@ struct PickleReader {
         throw PickleError("BINGET of unset memo \(index) at offset \(at)")
       }
       stack.push(value)
-    case 0x51: stack.push(.persistent(try stack.pop(at: at)))  // BINPERSID
+    case 0x51:  // BINPERSID
+      let id = try stack.pop(at: at)
+      guard case .tuple(let fields) = id, fields.first == .string("storage") else {
+        throw PickleError("BINPERSID at offset \(at) is not a storage id")
+      }
+      stack.push(.persistent(id))
     case 0x52:  // REDUCE
       let args = try stack.pop(at: at)
-      stack.push(.call(try stack.pop(at: at), args))
+      let callable = try stack.pop(at: at)
+      guard case .global(let module, let name) = callable,
+        Self.allowedCalls.contains([module, name])
+      else {
+        throw PickleError("REDUCE at offset \(at) calls something other than a tensor rebuild")
+      }
+      stack.push(.call(callable, args))
     default:
       throw PickleError("unsupported pickle opcode 0x\(String(opcode, radix: 16)) at offset \(at)")
     }

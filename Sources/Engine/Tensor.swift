@@ -34,11 +34,6 @@ public struct Tensor: Sendable, Equatable {
 
   /// The number of elements.
   package var count: Int { scalars.count }
-
-  /// The same elements under another shape with the same element count.
-  func reshaped(_ newShape: [Int]) -> Tensor {
-    Tensor(shape: newShape, scalars: scalars)
-  }
 }
 
 /// SplitMix64: a small, fast generator whose sequence depends only on its seed (Steele et al. 2014).

@@ -154,13 +154,16 @@ extension Image {
   /// The image resized, aspect ratio kept, so its area is `scale^2` times the area of `content`.
   ///
   /// This is the style scale: a style image prepared this way shows its brush strokes at the same
-  /// size relative to the content whatever the two images' original resolutions.
+  /// size relative to the content whatever the two images' original resolutions. Each side is
+  /// at least 16 px (or the content's shorter side, if smaller), so that a style image of an
+  /// extreme shape (2x3000) still reaches relu5_1 through VGG-19's four poolings.
   func resized(matchingAreaOf content: Image, scale: Double = 1) -> Image {
     let ratio = Double(content.width * content.height) / Double(width * height)
     let factor = scale * ratio.squareRoot()
+    let least = min(16, content.width, content.height)
     return resized(
-      width: max(1, Int((Double(width) * factor).rounded())),
-      height: max(1, Int((Double(height) * factor).rounded())))
+      width: max(least, Int((Double(width) * factor).rounded())),
+      height: max(least, Int((Double(height) * factor).rounded())))
   }
 }
 

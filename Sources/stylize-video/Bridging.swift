@@ -20,6 +20,17 @@ func readImage(_ path: String) throws -> Image {
   Image(try readFirstFrame(path, options: ReadOptions()))
 }
 
+/// Refuses a picture of `path` read at a size too small for the network: VGG-19 halves it four
+/// times on the way to relu5_1, so both sides need 16 px (a 2x10000 picture at `--size 32` is
+/// 1x32).
+func requireNetworkSize(_ frame: VideoFrame, of path: String) throws {
+  guard frame.width < 16 || frame.height < 16 else { return }
+  throw CommandError(
+    path: path,
+    message: "'\(path)' is \(frame.width)x\(frame.height) at the processing size, too small for "
+      + "the network, which needs 16 px a side; pass a larger --size.")
+}
+
 /// The first frame of an image or video, at the size `options` asks for.
 func readFirstFrame(_ path: String, options: ReadOptions) throws -> VideoFrame {
   let reader = try VideoReader(path, options: options)

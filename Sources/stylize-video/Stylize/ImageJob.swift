@@ -18,6 +18,7 @@ struct ImageJob {
     guard let frame = try reader.nextFrame() else {
       throw CommandError.noPicture(path, warnings: reader.warnings)
     }
+    try requireNetworkSize(frame, of: path)
     var summary = try optimize { transfer.stylize(Image(frame), progress: $0) }
     summary.warnings = reader.warnings
     return summary

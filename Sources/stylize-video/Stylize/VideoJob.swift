@@ -80,6 +80,7 @@ struct VideoJob {
     var times: [Double] = []
     while times.count < transcodeOptions.frameLimit ?? .max, let frame = try reader.nextFrame() {
       let index = times.count
+      try requireNetworkSize(frame, of: input)
       let original = Image(frame)
       if keepOriginals, !FileManager.default.fileExists(atPath: workFolder.originalPath(index)) {
         try writeImage(frame, to: workFolder.originalPath(index), overwrite: true)

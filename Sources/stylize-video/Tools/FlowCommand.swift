@@ -56,6 +56,7 @@ struct FlowCommand: ParsableCommand {
   }
 
   func run() throws {
+    for path in [output] + (png.map { [$0] } ?? []) { try checkWritableFolder(of: path) }
     let options = ReadOptions(longSide: size)
     let first = try readFirstFrame(frame1, options: options)
     let second = try readFirstFrame(frame2, options: options)

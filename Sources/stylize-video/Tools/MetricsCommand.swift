@@ -88,6 +88,7 @@ struct Metrics: ParsableCommand {
   func measure(progress: ProgressReporter) throws -> MetricsSummary {
     let stylizedReader = try VideoReader(stylized, options: ReadOptions(longSide: size))
     let (width, height) = (stylizedReader.width, stylizedReader.height)
+    if width == 0 || height == 0 { throw CommandError.noPicture(stylized, warnings: []) }
     let originalReader = try openOriginal(width: width, height: height)
     let total =
       [frames, stylizedReader.info.frameCount, originalReader?.info.frameCount]

@@ -22,6 +22,8 @@ struct Probe: ParsableCommand {
 
   func run() throws {
     let info = try MediaInfo.probe(input, frameRate: frameRate)
+    // The headers may promise what the data does not hold (a truncated or damaged file).
+    _ = try readFirstFrame(input, options: ReadOptions(frameRate: frameRate))
     if json {
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -72,6 +72,8 @@ public final class StyleTransfer {
     public var iterations: Int
     /// Whether the early stop ended the run before the iteration limit.
     var converged: Bool
+    /// Whether `shouldStop` ended the run: the image is unfinished.
+    public var stopped: Bool
     /// The losses of the last evaluated iterate.
     public var losses: Losses
   }
@@ -82,6 +84,9 @@ public final class StyleTransfer {
   let styles: [Image]
   /// Style losses per content size ("WxH"): a coarse-to-fine run uses two sizes per frame.
   private var styleLossesBySize: [String: [VGG19.Layer: StyleLoss]] = [:]
+  /// Asked after every iteration: `true` ends `stylize` at once with an unfinished result
+  /// (`Result.stopped`), so a user's Ctrl-C need not wait for the rest of a frame.
+  public var shouldStop: () -> Bool = { false }
 
   /// Prepares style transfer towards `styles` with `network`'s features.
   ///
@@ -146,6 +151,7 @@ public final class StyleTransfer {
       levelResult.result.iterations = total
       start = levelResult.point
       result = levelResult.result
+      if levelResult.result.stopped { break }
     }
     guard let result else { preconditionFailure("at least one scale runs") }
     return result

@@ -66,11 +66,13 @@ extension StyleTransfer {
       var optimizer = LBFGS(
         historySize: configuration.historySize, learningRate: configuration.learningRate)
       return optimizer.minimize(
-        &x, termination: termination, objective: objective, onIteration: onIteration)
+        &x, termination: termination, objective: objective, onIteration: onIteration,
+        shouldStop: shouldStop)
     case .adam:
       var optimizer = Adam(learningRate: configuration.learningRate)
       return optimizer.minimize(
-        &x, termination: termination, objective: objective, onIteration: onIteration)
+        &x, termination: termination, objective: objective, onIteration: onIteration,
+        shouldStop: shouldStop)
     }
   }
 
@@ -86,7 +88,7 @@ extension StyleTransfer {
       scalars: outcome.reason == .nonFiniteLoss ? objective.lastPoint : x)
     let result = Result(
       image: finish(final, content: content), iterations: outcome.iterations,
-      converged: outcome.reason == .converged,
+      converged: outcome.reason == .converged, stopped: outcome.reason == .stopped,
       // A diverged last step was undone: the losses are the best point's.
       losses: outcome.loss == objective.losses.total ? objective.losses : objective.bestLosses)
     return (result, final)

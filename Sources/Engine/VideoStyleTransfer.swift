@@ -62,7 +62,8 @@ public final class VideoStyleTransfer {
   }
 
   /// Stylises frame `index` (0-based) from its original picture, in the first pass (frames in
-  /// order, from the first).
+  /// order, from the first). Throws `CancellationError` when the transfer's `shouldStop` ended
+  /// the frame early; the unfinished frame is not recorded (nor by `refineNext`).
   public func stylizeNext(
     _ original: Image, index: Int, progress: (StyleTransfer.Progress) -> Void = { _ in }
   ) throws -> FrameReport {
@@ -106,6 +107,7 @@ public final class VideoStyleTransfer {
             original, iterations: configuration.firstIterations, scales: configuration.firstScales,
             progress: progress)
         }
+      guard !result.stopped else { throw CancellationError() }
       recordFinished(original: original, output: result.image, index: index)
       return FrameReport(result: result, flowSeconds: 0)
     }
@@ -118,6 +120,7 @@ public final class VideoStyleTransfer {
     let result = transfer.stylize(
       original, initial: startingImage(original, earlier: earlier, previous: previous),
       temporal: targets, iterations: configuration.iterations, progress: progress)
+    guard !result.stopped else { throw CancellationError() }
     recordFinished(original: original, output: result.image, index: index)
     return FrameReport(result: result, flowSeconds: flowSeconds, flowPairs: earlier.warped.count)
   }

@@ -87,6 +87,9 @@ public func transcode(
     }
     try partial.commit()
     return TranscodeSummary(output: output, framesWritten: written, warnings: session.warnings)
+  } catch let error as VideoError where error.path == partial.temporaryPath {
+    partial.discard()
+    throw error.about(output)
   } catch {
     partial.discard()
     throw error

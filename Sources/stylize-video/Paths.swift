@@ -18,6 +18,15 @@ func checkOutput(_ output: String, overwrite: Bool) throws {
   try checkWritableFolder(of: output)
 }
 
+/// Refuses an `output` that is `input` itself (before any work: `--overwrite` does not allow it).
+func refuseReplacingInput(_ output: String, input: String) throws {
+  if URL(fileURLWithPath: output).standardizedFileURL.resolvingSymlinksInPath()
+    == URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath()
+  {
+    throw CommandError(path: output, message: "Output '\(output)' is the input; choose another -o.")
+  }
+}
+
 /// Refuses `output` when it exists, unless `overwrite`.
 func refuseExistingOutput(_ output: String, overwrite: Bool) throws {
   if !overwrite && FileManager.default.fileExists(atPath: output) {

@@ -26,7 +26,17 @@ struct StylizeVideo: ParsableCommand {
   static func main() {
     restartWithShortOpenBLASSpinIfNeeded()
     returnLargeBuffersToTheSystem()
-    main(nil)
+    do {
+      var command = try parseAsRoot(nil)
+      try command.run()
+    } catch let interrupted as Interrupted {
+      // ArgumentParser's exit code would be 1; a stop by a signal reports the signal.
+      let line = Array("Error: \(interrupted)\n".utf8)
+      _ = write(STDERR_FILENO, line, line.count)
+      Glibc.exit(interrupted.exitCode)
+    } catch {
+      exit(withError: error)
+    }
   }
 }
 

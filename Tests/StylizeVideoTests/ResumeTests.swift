@@ -49,19 +49,29 @@ import Video
     ] + extra
   }
 
-  /// Starts the command; `stopWhen` runs every 20 ms and may signal the process.
-  func run(_ arguments: [String], stopWhen: ((Process) -> Bool)? = nil) throws -> (
-    status: Int32, errors: String
-  ) {
+  /// Starts the command; `stopWhen` runs every 20 ms and may signal the process. Standard error
+  /// goes to `errorsTo` when given (so `stopWhen` can read the progress), else to a pipe.
+  func run(
+    _ arguments: [String], errorsTo path: String? = nil, stopWhen: ((Process) -> Bool)? = nil
+  ) throws -> (status: Int32, errors: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
     process.arguments = arguments
     let errors = Pipe()
-    process.standardError = errors
+    if let path {
+      _ = FileManager.default.createFile(atPath: path, contents: nil)
+      process.standardError = FileHandle(forWritingAtPath: path)
+    } else {
+      process.standardError = errors
+    }
     process.standardOutput = FileHandle.nullDevice
     try process.run()
     if let stopWhen {
       while process.isRunning && !stopWhen(process) { usleep(20_000) }
+    }
+    if let path {
+      process.waitUntilExit()
+      return (process.terminationStatus, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
     }
     let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
@@ -129,6 +139,46 @@ import Video
     let restarted = try run(
       arguments(output: "other", extra: ["--style-weight", "50", "--restart"]))
     #expect(restarted.status == 0, "restarted run failed: \(restarted.errors)")
+  }
+
+  /// SIGINT and SIGTERM during the first frame's optimisation: the run must end within a few
+  /// seconds (the optimiser stops at its next iteration) with 130 or 143, keep no checkpoint
+  /// of the unfinished frame, say how to resume, and resume to the uninterrupted frames.
+  @Test(arguments: [SIGINT, SIGTERM])
+  func aSignalDuringTheFirstFrameStopsAtOnceAndResumes(_ signalNumber: Int32) throws {
+    try #require(
+      FileManager.default.fileExists(atPath: VGG19.defaultWeightsPath()),
+      "VGG-19 weights missing: run `make weights`")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    // Enough first-frame iterations that only a stop inside the frame ends it quickly.
+    let long = [
+      "--preview", "2", "--first-iterations", "150", "--iterations", "5", "--size", "32",
+    ]
+    let whole = try run(arguments(output: "whole", extra: long))
+    #expect(whole.status == 0, "uninterrupted run failed: \(whole.errors)")
+    let reference = try frames("whole")
+
+    let progressPath = folder.appendingPathComponent("progress.txt").path
+    var signalled: Date?
+    let stopped = try run(
+      arguments(output: "stopped", extra: long + ["--print-every", "1"]), errorsTo: progressPath
+    ) { process in
+      let progress = (try? String(contentsOfFile: progressPath, encoding: .utf8)) ?? ""
+      guard progress.contains("iter 3/150") else { return false }
+      signalled = Date()
+      kill(process.processIdentifier, signalNumber)
+      return true
+    }
+    let seconds = signalled.map { Date().timeIntervalSince($0) } ?? .infinity
+    print("signal \(signalNumber): the run ended \(String(format: "%.2f", seconds)) s after it")
+    #expect(seconds < 5, "the run took \(seconds) s to stop")
+    #expect(stopped.status == 128 + signalNumber, "exit \(stopped.status): \(stopped.errors)")
+    #expect(stopped.errors.contains("during frame 1/2"), "got: \(stopped.errors)")
+    #expect(stopped.errors.contains("Run the same command again to resume"))
+    #expect(checkpoints("stopped") == 0, "the unfinished frame was saved")
+    let resumed = try run(arguments(output: "stopped", extra: long))
+    #expect(resumed.status == 0, "resumed run failed: \(resumed.errors)")
+    #expect(try frames("stopped") == reference, "a stopped and resumed run differs")
   }
 
   @Test func aMultiPassRunKilledInItsBackwardPassResumesToTheSameFrames() throws {

@@ -44,6 +44,8 @@ struct OptimizationResult: Sendable, Equatable {
     case converged
     /// The objective returned a loss that is NaN or infinite; `x` is the point that produced it.
     case nonFiniteLoss
+    /// `shouldStop` asked for an end (e.g. the user pressed Ctrl-C); `x` is unfinished.
+    case stopped
   }
 
   /// The number of objective evaluations.
@@ -81,12 +83,14 @@ extension Optimizer {
 
   /// `minimize` with an objective that writes the gradient into a buffer of x's size, the same
   /// one every iteration: with optimisers that keep no reference to it (both here copy what they
-  /// keep), the loop allocates nothing once their state is built.
+  /// keep), the loop allocates nothing once their state is built. `shouldStop` is asked after
+  /// each iteration; when it says yes, the loop ends at once.
   mutating func minimize(
     _ x: inout [Float],
     termination: Termination,
     objective: (_ x: [Float], _ gradient: inout [Float]) -> Float,
-    onIteration: (_ iteration: Int, _ loss: Float) -> Void = { _, _ in }
+    onIteration: (_ iteration: Int, _ loss: Float) -> Void = { _, _ in },
+    shouldStop: () -> Bool = { false }
   ) -> OptimizationResult {
     reset()
     var gradient = [Float](repeating: 0, count: x.count)
@@ -101,6 +105,7 @@ extension Optimizer {
     for iteration in 1...termination.maxIterations {
       loss = objective(x, &gradient)
       onIteration(iteration, loss)
+      if shouldStop() { return OptimizationResult(iterations: iteration, loss: loss, reason: .stopped) }
       guard loss.isFinite else {
         return OptimizationResult(iterations: iteration, loss: loss, reason: .nonFiniteLoss)
       }

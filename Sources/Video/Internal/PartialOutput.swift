@@ -61,16 +61,34 @@ struct PartialOutput {
   }
 
   /// Lets `write` fill the temporary path, then commits; if anything throws, discards what was
-  /// written and rethrows.
+  /// written and rethrows (an error about the temporary file as one about `finalPath`, the
+  /// name the user knows: "write failed for 'work/00003.png': No space left on device").
   func fill<Result>(_ write: (_ temporaryPath: String) throws -> Result) throws -> Result {
     do {
       let result = try write(temporaryPath)
       try commit()
       return result
+    } catch let error as VideoError where error.path == temporaryPath {
+      discard()
+      throw error.about(finalPath)
     } catch {
       discard()
       throw error
     }
+  }
+}
+
+extension VideoError {
+  /// The same error, about `path` instead (for errors about a temporary file).
+  func about(_ path: String) -> VideoError {
+    var error =
+      if let function {
+        VideoError(function: function, path: path, code: code, message: message)
+      } else {
+        VideoError(refusing: path, code: code, message: message)
+      }
+    error.log = log
+    return error
   }
 }
 

@@ -65,6 +65,7 @@ struct Stylize: ParsableCommand {
     let progress = ProgressReporter(quiet: quiet)
     let inputInfo = try MediaInfo.probe(input)
     let outputPath = output ?? defaultOutputPath(for: input, kind: inputInfo.kind)
+    try refuseReplacingInput(outputPath, input: input)
     try checkOutput(outputPath, overwrite: overwrite)
     let transfer = try options.makeStyleTransfer(
       temporalWeight: videoOptions.temporalWeight, forVideo: inputInfo.kind != .image)
@@ -77,6 +78,7 @@ struct Stylize: ParsableCommand {
       summary = try job.stylizeImage(input, longSide: options.styleOptions.longSide(for: inputInfo))
     } else {
       installInterruptHandler()
+      transfer.shouldStop = { interruptRequested.load(ordering: .relaxed) }
       let job = try videoJob(
         transfer: transfer, info: inputInfo, outputPath: outputPath, progress: progress)
       summary = try job.run()

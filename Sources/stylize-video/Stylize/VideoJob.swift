@@ -56,6 +56,9 @@ struct VideoJob {
         crf: transcodeOptions.crf, preset: transcodeOptions.preset,
         overwrite: transcodeOptions.overwrite, expectedFrameCount: times.count)
     ) { frame, frameIndex in
+      if interruptRequested.load(ordering: .relaxed) {
+        throw Interrupted(during: "the encode", saved: false, workFolder: workFolder.path)
+      }
       guard frameIndex < times.count, frame.time == times[frameIndex] else {
         throw CommandError(
           path: input,
@@ -130,7 +133,7 @@ struct VideoJob {
         index, label: label, into: checkpoint, summary: &summary, tracker: &tracker, run: stylize)
     }
     if interruptRequested.load(ordering: .relaxed) {
-      throw Interrupted(done: label, workFolder: workFolder.path)
+      throw Interrupted(during: label, saved: true, workFolder: workFolder.path)
     }
   }
 
@@ -145,20 +148,27 @@ struct VideoJob {
     var clock = IterationClock()
     var clockScale = 1
     var (firstIterationEnd, lastIterationEnd): (Date?, Date?) = (nil, nil)
-    let report = try run { state in
-      if state.scale != clockScale { (clock, clockScale) = (IterationClock(), state.scale) }
-      if state.scale == state.scales {
-        let now = Date()
-        if firstIterationEnd == nil { firstIterationEnd = now }
-        lastIterationEnd = now
+    let report: VideoStyleTransfer.FrameReport
+    do {
+      report = try run { state in
+        if state.scale != clockScale { (clock, clockScale) = (IterationClock(), state.scale) }
+        if state.scale == state.scales {
+          let now = Date()
+          if firstIterationEnd == nil { firstIterationEnd = now }
+          lastIterationEnd = now
+        }
+        clock.tick()
+        let estimate = FrameTimeEstimate(
+          state: state, secondsPerIteration: clock.secondsPerIteration)
+        tracker.fullSizeSecondsPerIteration = estimate.fullSizeSecondsPerIteration
+        let eta = estimate.secondsLeftInFrame + tracker.secondsAfterCurrent
+        progress.update(
+          "\(label)  " + iterationText(state, clock: clock, eta: eta),
+          milestone: state.iteration % printEvery == 0)
       }
-      clock.tick()
-      let estimate = FrameTimeEstimate(state: state, secondsPerIteration: clock.secondsPerIteration)
-      tracker.fullSizeSecondsPerIteration = estimate.fullSizeSecondsPerIteration
-      let eta = estimate.secondsLeftInFrame + tracker.secondsAfterCurrent
-      progress.update(
-        "\(label)  " + iterationText(state, clock: clock, eta: eta),
-        milestone: state.iteration % printEvery == 0)
+    } catch is CancellationError {
+      progress.closeLine()
+      throw Interrupted(during: label, saved: false, workFolder: workFolder.path)
     }
     try writeImage(VideoFrame(report.result.image, time: 0), to: checkpoint, overwrite: true)
     let seconds = Date().timeIntervalSince(started)

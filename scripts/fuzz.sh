@@ -47,12 +47,12 @@ for i in range(3):
 for name, data in seeds_png.items():
     open(f"{seeds}/video/{name}", "wb").write(b"\0" + data)  # first byte 0: .png
 EOF
-# Clips: three 16x16 frames through the command itself (one iteration), as mp4, mkv and webm.
+# Clips: three 16x16 frames through the command itself (one iteration at 32 px), as mp4, mkv, webm.
 bin=.build/release/stylize-video
 if [ -x "$bin" ]; then
   for pair in 2:mp4 3:mkv 4:webm; do
     ext=${pair#*:}
-    "$bin" "$seeds/frames" --style "$seeds/frames/00000.png" -o "$seeds/clip.$ext" --size 16 \
+    "$bin" "$seeds/frames" --style "$seeds/frames/00000.png" -o "$seeds/clip.$ext" --size 32 \
       --first-iterations 1 --first-scales 1 --iterations 1 --independent --quiet 2>/dev/null || continue
     { printf "\\x$(printf %02x "${pair%%:*}")"; head -c 8000 "$seeds/clip.$ext"; } >"$seeds/video/clip.$ext"
   done

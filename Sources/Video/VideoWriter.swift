@@ -151,13 +151,9 @@ public func writeImage(_ frame: VideoFrame, to path: String, overwrite: Bool = f
       refusing: path, code: cff_averror(EINVAL),
       message: "unsupported image type (use .png or .jpg)")
   }
-  let partial = try PartialOutput(path, isDirectory: false, overwrite: overwrite)
-  do {
-    try writeNewFile(try encodeImage(frame, format: format, path: path), to: partial.temporaryPath)
-    try partial.commit()
-  } catch {
-    partial.discard()
-    throw error
+  let bytes = try encodeImage(frame, format: format, path: path)
+  try PartialOutput(path, isDirectory: false, overwrite: overwrite).fill {
+    try writeNewFile(bytes, to: $0)
   }
 }
 

@@ -115,8 +115,10 @@ echo "Slurm array of $segments tasks: $(($(date +%s) - begin)) s"
 sacct >/dev/null 2>&1 || true
 grep -h "complete in\|Error" "$work"/stylize-video-*.log || true
 
+# The tasks had one core each, so OpenBLAS one thread: the same here (another thread count
+# sums products in another order, which changes the last bits and then the frames).
 for index in $(seq 0 $((segments - 1))); do
-  "$binary" run-segment "$work/one-plan.json" --index "$index" --quiet
+  OPENBLAS_NUM_THREADS=1 "$binary" run-segment "$work/one-plan.json" --index "$index" --quiet
 done
 "$binary" assemble "$work/slurm-plan.json" -o "$work/slurm.mp4" --overwrite
 "$binary" assemble "$work/one-plan.json" -o "$work/one.mp4" --overwrite

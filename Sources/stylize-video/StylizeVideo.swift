@@ -20,6 +20,7 @@ struct StylizeVideo: ParsableCommand {
       """,
     subcommands: [
       Stylize.self, Texture.self, Explain.self, Probe.self, Bench.self, FlowCommand.self, Metrics.self,
+      Plan.self, RunSegment.self, Assemble.self,
     ],
     defaultSubcommand: Stylize.self)
 

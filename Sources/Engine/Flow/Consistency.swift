@@ -10,7 +10,7 @@ import Foundation
 ///  - its source a + w(a) is outside the frame,
 /// and c = 1 elsewhere; the map is then blurred with a Gaussian (sigma 0.8) and clipped to [0, 1].
 /// - Returns: (H, W) row-major weights.
-func consistencyWeights(flow: FlowField, reverse: FlowField) -> [Float] {
+package func consistencyWeights(flow: FlowField, reverse: FlowField) -> [Float] {
   let reliable = inconsistencies(flow: flow, reverse: reverse, motionBoundaries: true)
     .map { $0 ? Float(0) : 1 }
   let plane = gaussianBlur(

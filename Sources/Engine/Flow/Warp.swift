@@ -8,7 +8,7 @@
 ///   - flow: (H, W), from the output frame to `image`'s frame.
 /// - Returns: the warped image (C, H, W) and, per pixel (H, W) row-major, whether its source
 ///   x + u, y + v lies outside [0, W-1] x [0, H-1].
-func warp(_ image: Tensor, by flow: FlowField) -> (image: Tensor, outside: [Bool]) {
+package func warp(_ image: Tensor, by flow: FlowField) -> (image: Tensor, outside: [Bool]) {
   precondition(image.shape.count == 3, "warp: expected a (C, H, W) image, got \(image.shape)")
   let (channels, h, w) = (image.shape[0], image.shape[1], image.shape[2])
   precondition(

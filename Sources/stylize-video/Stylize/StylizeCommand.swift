@@ -98,22 +98,21 @@ struct Stylize: ParsableCommand {
   func videoJob(
     transfer: StyleTransfer, info: MediaInfo, outputPath: String, progress: ProgressReporter
   ) throws -> VideoJob {
-    let video = VideoStyleTransfer(
-      transfer: transfer,
-      configuration: try videoOptions.configuration(iterations: options.styleOptions.iterations))
-    if videoOptions.flowDir != nil {
-      let videoOptions = videoOptions
-      video.flowSource = { try videoOptions.flowFile(from: $0, to: $1) }
-    }
-    return VideoJob(
+    let video = try videoOptions.videoStyleTransfer(
+      transfer, iterations: options.styleOptions.iterations)
+    let range = try frameRange()
+    let frames = FrameLoop(
       video: video, progress: progress, printEvery: options.styleOptions.common.printEvery,
-      input: input, info: info, outputPath: outputPath,
+      input: input,
       workFolder: try WorkFolder(
         path: videoOptions.workDir ?? defaultWorkFolder(for: outputPath),
         settingsJSON: try settingsJSON(), restart: videoOptions.restart),
-      longSide: options.styleOptions.longSide(for: info),
+      longSide: options.styleOptions.longSide(for: info), range: range, frameLimit: preview,
+      expectedFrames: min(preview ?? .max, expectedFrameCount(info, range: range)))
+    return VideoJob(
+      frames: frames, progress: progress, input: input, outputPath: outputPath,
       transcodeOptions: TranscodeOptions(
-        read: ReadOptions(range: try frameRange()), frameLimit: preview, crf: crf, preset: preset,
+        read: ReadOptions(range: range), frameLimit: preview, crf: crf, preset: preset,
         overwrite: overwrite),
       keepWorkFolder: videoOptions.keepWork)
   }
@@ -133,32 +132,11 @@ struct Stylize: ParsableCommand {
     return range
   }
 
-  /// Everything that decides the stylised pixels of the frames, as canonical JSON: a work
-  /// folder's frames are reused only by a run with the same text.
+  /// The settings of the work folder: the input by path, size and date.
   private func settingsJSON() throws -> String {
-    struct Identity: Encodable {
-      var input: String
-      var inputBytes: Int
-      var inputModified: Double
-      var settings: StylizeOptions.Settings
-      var video: String
-      var temporalWeight: Float
-      /// Checkpoints are numbered from the start (the end and preview only decide how many).
-      var start: String?
-    }
-    let url = URL(fileURLWithPath: input).standardizedFileURL
-    let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
-    let identity = Identity(
-      input: url.path, inputBytes: (attributes?[.size] as? Int) ?? 0,
-      inputModified: (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0,
-      settings: options.settings,
-      video: String(
-        describing: try videoOptions.configuration(iterations: options.styleOptions.iterations)),
-      temporalWeight: videoOptions.temporalWeight,
-      start: try frameRange().start.map { String(describing: $0) })
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(identity), as: UTF8.self)
+    try runSettingsJSON(
+      input: .file(input), options: options, videoOptions: videoOptions,
+      start: try frameRange().start)
   }
 
   private func jsonSummary(_ summary: RunSummary, output: String, seconds: Double) throws

@@ -87,4 +87,18 @@ struct VideoOptions: ParsableArguments {
     configuration.passes = passes
     return configuration
   }
+
+  /// The video style transfer of these options around `transfer`, with `iterations` for the
+  /// frames after the first and the flows of `--flow-dir` when given.
+  func videoStyleTransfer(_ transfer: StyleTransfer, iterations: Int?) throws
+    -> VideoStyleTransfer
+  {
+    let video = VideoStyleTransfer(
+      transfer: transfer, configuration: try configuration(iterations: iterations))
+    if flowDir != nil {
+      let options = self
+      video.flowSource = { try options.flowFile(from: $0, to: $1) }
+    }
+    return video
+  }
 }

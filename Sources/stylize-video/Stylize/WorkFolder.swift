@@ -47,7 +47,12 @@ struct WorkFolder {
   /// The checkpoint of frame `index` (0-based) after `pass`: `00001.png`, ... for the first
   /// pass, `pass2/00001.png`, ... for later ones.
   func framePath(_ index: Int, pass: Int = 1) -> String {
-    path + (pass == 1 ? "" : "/pass\(pass)") + String(format: "/%05d.png", index + 1)
+    Self.framePath(index, pass: pass, in: path)
+  }
+
+  /// `framePath(index, pass:)` of the work folder at `folder`, without opening it.
+  static func framePath(_ index: Int, pass: Int, in folder: String) -> String {
+    folder + (pass == 1 ? "" : "/pass\(pass)") + String(format: "/%05d.png", index + 1)
   }
 
   /// Frame `index` (0-based) as read, at processing size, for passes after the first.
@@ -102,16 +107,25 @@ final class FolderLock {
 
 /// FNV-1a, 64 bits, as 16 hex digits: identifies a settings text (not a security hash).
 func fnv1a64Hex(_ text: String) -> String {
-  var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-  for byte in text.utf8 {
-    hash ^= UInt64(byte)
-    hash = hash &* 0x100_0000_01b3
-  }
-  return String(hash, radix: 16).leftPadded(to: 16)
+  var hash = FNV1a64()
+  hash.add(text.utf8)
+  return hash.hex
 }
 
-extension String {
-  fileprivate func leftPadded(to length: Int) -> String {
-    String(repeating: "0", count: max(0, length - count)) + self
+/// FNV-1a with 64 bits, fed piece by piece: identifies texts and inputs, not a security hash.
+struct FNV1a64 {
+  private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+
+  mutating func add<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
+    for byte in bytes {
+      value ^= UInt64(byte)
+      value = value &* 0x100_0000_01b3
+    }
+  }
+
+  /// 16 hex digits.
+  var hex: String {
+    let digits = String(value, radix: 16)
+    return String(repeating: "0", count: 16 - digits.count) + digits
   }
 }

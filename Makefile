@@ -22,12 +22,12 @@ build: deps
 samples: build
 	@bash scripts/make-samples.sh
 
-# A few minutes on 2 cores: the first second of the clip at 256 px. Drop --preview and --size
-# for the whole clip at its own 384x216 (much longer).
+# About 2 minutes on 2 cores: the first second of the clip (24 frames, with its audio) at
+# 192x108. Drop --preview and --size for the whole clip at its own 384x216 (much longer).
 DEMO_OUT = samples/clip-stylized.mp4
 demo: weights samples
 	$(BIN) $(SAMPLE_CLIP) --style $(SAMPLE_STYLE) -o $(DEMO_OUT) --overwrite \
-	  --preview 24 --size 256
+	  --preview 24 --size 192
 	@echo "Result: $(DEMO_OUT)"
 
 # --no-parallel: the engine sets OpenBLAS's process-wide thread count around its Winograd

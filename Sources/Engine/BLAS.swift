@@ -50,3 +50,7 @@ func switchBLASToOneThread() -> Int {
   blasThreadCount = 1
   return restored
 }
+
+/// The kernel set OpenBLAS picked for this process, by OpenBLAS's name: "Haswell", "SkylakeX",
+/// "Prescott" (its fallback for a CPU model it does not know), ...
+public var blasKernelName: String { String(cString: openblas_get_corename()) }

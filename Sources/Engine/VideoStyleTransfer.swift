@@ -14,10 +14,13 @@ public final class VideoStyleTransfer {
     /// Earlier frames the temporal loss looks back to, e.g. [1, 2, 4] (Ruder et al.'s
     /// long-term consistency); empty turns the temporal loss off.
     public var temporalFrames: [Int] = [1, 2, 4]
-    /// The iteration limit for the first frame, at each of its scales.
-    public var firstIterations = 300
-    /// Coarse-to-fine scales for the first frame (2: half size first).
-    public var firstScales = 2
+    /// The first frame's iteration limit at each of its coarse-to-fine scales, coarsest first;
+    /// each scale has half the width and height of the next, the last is full size.
+    ///
+    /// The full-size iterations decide the loss; the coarse ones are cheap (a quarter of the
+    /// pixels per halving) and give them a painted start. On a 512x288 photo [150, 100, 120]
+    /// ends within 4 % of the loss of the former [300, 300] in 44 % of its time.
+    public var firstSchedule = [150, 100, 120]
     /// The iteration limit for every later frame.
     public var iterations = 15
     /// Stylise each frame on its own, like a first frame (no warm start, no temporal loss).
@@ -103,9 +106,7 @@ public final class VideoStyleTransfer {
           transfer.stylize(
             original, initial: previous, iterations: configuration.iterations, progress: progress)
         } else {
-          transfer.stylize(
-            original, iterations: configuration.firstIterations, scales: configuration.firstScales,
-            progress: progress)
+          transfer.stylize(original, schedule: configuration.firstSchedule, progress: progress)
         }
       guard !result.stopped else { throw CancellationError() }
       recordFinished(original: original, output: result.image, index: index)
@@ -119,7 +120,7 @@ public final class VideoStyleTransfer {
     }
     let result = transfer.stylize(
       original, initial: startingImage(original, earlier: earlier, previous: previous),
-      temporal: targets, iterations: configuration.iterations, progress: progress)
+      temporal: targets, schedule: [configuration.iterations], progress: progress)
     guard !result.stopped else { throw CancellationError() }
     recordFinished(original: original, output: result.image, index: index)
     return FrameReport(result: result, flowSeconds: flowSeconds, flowPairs: earlier.warped.count)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 
 #if canImport(Glibc)
   import Glibc
@@ -25,7 +26,7 @@ struct StylizeVideo: ParsableCommand {
     defaultSubcommand: Stylize.self)
 
   static func main() {
-    restartWithShortOpenBLASSpinIfNeeded()
+    restartWithOpenBLASSetUpIfNeeded()
     returnLargeBuffersToTheSystem()
     do {
       var command = try parseAsRoot(nil)
@@ -55,19 +56,48 @@ private func returnLargeBuffersToTheSystem() {
   #endif
 }
 
-/// Runs this program again, once, with `OPENBLAS_THREAD_TIMEOUT=4` unless the variable is set.
+/// Runs this program again, once, with OpenBLAS set up for this machine, when it is not:
 ///
-/// After each product OpenBLAS's idle threads spin (`sched_yield`) for 2^28 cycles, about 0.1 s,
-/// before they sleep: on two cores they take turns with the engine's own threads, which run
-/// between products (14 % of a video frame's samples in `perf` were that spinning). 2^4 cycles
-/// makes them sleep at once: 512x288 iteration 0.377-0.392 s -> 0.356-0.361 s. The library
-/// reads the variable when it loads, before `main`, so setting it here needs a fresh start.
-private func restartWithShortOpenBLASSpinIfNeeded() {
+/// - `OPENBLAS_THREAD_TIMEOUT=4` unless the variable is set. After each product OpenBLAS's idle
+///   threads spin (`sched_yield`) for 2^28 cycles, about 0.1 s, before they sleep: on two cores
+///   they take turns with the engine's own threads, which run between products (14 % of a video
+///   frame's samples in `perf` were that spinning). 2^4 cycles makes them sleep at once: 512x288
+///   iteration 0.377-0.392 s -> 0.356-0.361 s.
+/// - `OPENBLAS_CORETYPE` when the variable is not set and OpenBLAS took this CPU for one without
+///   AVX2 (`BLASKernels`): on this project's 2-core Xeon (model 207) OpenBLAS 0.3.21 runs its
+///   SSE3 "Prescott" kernels, and a 256x144 iteration takes 0.80 s instead of 0.38 s (SkylakeX).
+///
+/// The library reads both variables when it loads, before `main`, so they need a fresh start.
+private func restartWithOpenBLASSetUpIfNeeded() {
   #if os(Linux)
-    let name = "OPENBLAS_THREAD_TIMEOUT"
-    guard getenv(name) == nil else { return }
-    setenv(name, "4", 1)
+    var changed: [String] = []
+    if getenv("OPENBLAS_THREAD_TIMEOUT") == nil {
+      setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1)
+      changed.append("OPENBLAS_THREAD_TIMEOUT")
+    }
+    if getenv("OPENBLAS_CORETYPE") == nil,
+      let kernels = BLASKernels.replacement(for: blasKernelName, cpuFlags: cpuFlags())
+    {
+      setenv("OPENBLAS_CORETYPE", kernels, 1)
+      changed.append("OPENBLAS_CORETYPE")
+    }
+    guard !changed.isEmpty else { return }
     execv("/proc/self/exe", CommandLine.unsafeArgv)
-    unsetenv(name)  // still here: exec failed; carry on with OpenBLAS's default
+    changed.forEach { unsetenv($0) }  // still here: exec failed; carry on as OpenBLAS started
   #endif
+}
+
+/// The feature flags of the first CPU in /proc/cpuinfo ("avx2", "fma", ...); empty when unknown.
+private func cpuFlags() -> Set<String> {
+  guard let file = fopen("/proc/cpuinfo", "r") else { return [] }
+  defer { fclose(file) }
+  var line: UnsafeMutablePointer<CChar>? = nil
+  var capacity = 0
+  defer { free(line) }
+  while getline(&line, &capacity, file) > 0, let line {
+    let text = String(cString: line)
+    guard text.hasPrefix("flags"), let colon = text.firstIndex(of: ":") else { continue }
+    return Set(text[text.index(after: colon)...].split(whereSeparator: \.isWhitespace).map(String.init))
+  }
+  return []
 }

@@ -48,8 +48,7 @@ import Testing
 
   static func video(temporalWeight: Float, iterations: Int) -> VideoStyleTransfer {
     var configuration = VideoStyleTransfer.Configuration()
-    configuration.firstIterations = 20
-    configuration.firstScales = 1
+    configuration.firstSchedule = [20]
     configuration.iterations = iterations
     configuration.temporalFrames = [1]
     return VideoStyleTransfer(
@@ -101,8 +100,7 @@ import Testing
   @Test func independentFramesIgnoreThePreviousOutput() throws {
     var configuration = VideoStyleTransfer.Configuration()
     configuration.independent = true
-    configuration.firstIterations = 5
-    configuration.firstScales = 1
+    configuration.firstSchedule = [5]
     let video = VideoStyleTransfer(
       transfer: Self.transfer(temporalWeight: 1e3), configuration: configuration)
     _ = try video.stylizeNext(Self.frame(0), index: 0)

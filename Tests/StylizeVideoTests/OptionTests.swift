@@ -1,9 +1,10 @@
 import ArgumentParser
+import Engine
 import Foundation
 import Testing
+import Video
 
 @testable import stylize_video
-import Video
 
 /// The command line's parsing, defaults and `validate()` messages.
 @Suite struct OptionTests {
@@ -23,10 +24,10 @@ import Video
     }
   }
 
-  @Test func defaultsFollowNeuralStyle() throws {
+  @Test func defaultsAreNeuralStylesButForTheContentWeight() throws {
     let command = try Self.parse([Self.existing, "--style", Self.existing])
     let configuration = try command.options.engineConfiguration()
-    #expect(configuration.contentWeight == 5)
+    #expect(configuration.contentWeight == 30)  // neural-style's 5 washes the scene out
     #expect(configuration.styleWeight == 100)
     #expect(configuration.contentLayers == [.relu4_2])
     #expect(configuration.styleLayers == [.relu1_1, .relu2_1, .relu3_1, .relu4_1, .relu5_1])
@@ -59,6 +60,32 @@ import Video
     #expect(configuration.initialization == .random)
     #expect(configuration.seed == 9)
     #expect(configuration.totalVariationWeight == 0)
+  }
+
+  @Test func theFirstFrameScheduleIsWhatTheOptionsSay() throws {
+    func schedule(_ extra: [String]) throws -> [Int] {
+      try Self.parse([Self.existing, "--style", Self.existing] + extra).videoOptions
+        .configuration(iterations: nil).firstSchedule
+    }
+    let defaults = VideoStyleTransfer.Configuration().firstSchedule
+    #expect(try schedule([]) == defaults)
+    #expect(try schedule(["--first-iterations", "120, 60,20"]) == [120, 60, 20])
+    #expect(try schedule(["--first-iterations", "50", "--first-scales", "2"]) == [50, 50])
+    #expect(try schedule(["--first-iterations", "50"]) == Array(repeating: 50, count: defaults.count))
+    #expect(try schedule(["--first-scales", "1"]) == [defaults.last!])
+    let four = try schedule(["--first-scales", "4"])
+    #expect(four.count == 4 && Array(four.suffix(defaults.count)) == defaults)
+  }
+
+  @Test(arguments: [
+    (["--first-iterations", "10,0"], "'0' is not an iteration count"),
+    (["--first-iterations", "1,2,3,4,5"], "takes 1 to 4 counts"),
+    (["--first-iterations", "10,5", "--first-scales", "3"], "does not match the 2 counts"),
+    (["--first-scales", "5"], "--first-scales must be in 1...4"),
+  ])
+  func badSchedulesAreExplained(extra: [String], expected: String) {
+    let text = Self.message([Self.existing, "--style", Self.existing] + extra)
+    #expect(text.contains(expected), "got: \(text)")
   }
 
   @Test(arguments: [

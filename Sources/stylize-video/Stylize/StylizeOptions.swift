@@ -8,7 +8,7 @@ struct StylizeOptions: ParsableArguments {
   @OptionGroup var styleOptions: StyleOptions
 
   @Option(help: "Weight of the content loss.")
-  var contentWeight: Float = 5
+  var contentWeight: Float = StyleTransfer.Configuration().contentWeight
 
   @Option(help: "Content layers, comma-separated (relu1_1 ... relu5_4).")
   var contentLayers = "relu4_2"

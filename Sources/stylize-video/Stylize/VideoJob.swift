@@ -64,7 +64,9 @@ struct FrameTimeEstimate {
     fullSizeSecondsPerIteration = secondsPerIteration * state.pixelRatio(ofScale: state.scales)
     var left = Double(state.iterations - state.iteration) * secondsPerIteration
     for scale in stride(from: state.scale + 1, through: state.scales, by: 1) {
-      left += Double(state.iterations) * secondsPerIteration * state.pixelRatio(ofScale: scale)
+      left +=
+        Double(state.iterationLimit(ofScale: scale)) * secondsPerIteration
+        * state.pixelRatio(ofScale: scale)
     }
     secondsLeftInFrame = left
   }

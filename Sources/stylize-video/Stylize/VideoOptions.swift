@@ -15,11 +15,17 @@ struct VideoOptions: ParsableArguments {
     valueName: "1,2,4"))
   var temporalFrames = "1,2,4"
 
-  @Option(help: "Most iterations for the first frame, at each of its scales.")
-  var firstIterations = 300
+  @Option(help: ArgumentHelp(
+    "Most iterations for the first frame at each of its coarse-to-fine scales, coarsest first (each scale half the size of the next), or one number for every scale (default: \(Self.defaultFirstSchedule)).",
+    valueName: "n,n,..."))
+  var firstIterations: String?
 
-  @Option(help: "Coarse-to-fine scales for the first frame (2: half size first, then full size).")
-  var firstScales = 2
+  @Option(help: "Coarse-to-fine scales for the first frame (1: full size only; 2: half size first, then full size; default: as many as --first-iterations lists).")
+  var firstScales: Int?
+
+  /// The engine's first-frame schedule, as the help shows it.
+  static let defaultFirstSchedule = VideoStyleTransfer.Configuration().firstSchedule
+    .map(String.init).joined(separator: ",")
 
   @Option(help: "Passes over the video (Ruder et al.'s multi-pass): each pass after the first runs --iterations per frame in the other direction, starting from the pass before blended with the neighbour just done. N passes take about N times as long.")
   var passes = 1
@@ -46,8 +52,7 @@ struct VideoOptions: ParsableArguments {
     }
     _ = try parsedTemporalFrames()
     try validateFlowFolder(flowDir)
-    guard firstIterations >= 1 else { throw ValidationError("--first-iterations must be at least 1.") }
-    guard (1...4).contains(firstScales) else { throw ValidationError("--first-scales must be in 1...4.") }
+    _ = try firstSchedule()
     guard (1...20).contains(passes) else { throw ValidationError("--passes must be in 1...20.") }
     if passes > 1 && independent {
       throw ValidationError("--passes needs the temporal method: leave out --independent.")
@@ -67,6 +72,37 @@ struct VideoOptions: ParsableArguments {
     return frames.sorted()
   }
 
+  /// The first frame's iterations per scale, coarsest first, from --first-iterations and
+  /// --first-scales: a list is the schedule; one number is the limit at every one of
+  /// --first-scales scales; --first-scales alone keeps the default's finest scales.
+  func firstSchedule() throws -> [Int] {
+    let defaults = VideoStyleTransfer.Configuration().firstSchedule
+    if let firstScales, !(1...4).contains(firstScales) {
+      throw ValidationError("--first-scales must be in 1...4.")
+    }
+    guard let firstIterations else {
+      guard let firstScales else { return defaults }
+      let finest = Array(defaults.suffix(firstScales))
+      return Array(repeating: finest[0], count: firstScales - finest.count) + finest
+    }
+    let values = try firstIterations.split(separator: ",").map { item in
+      let text = item.trimmingCharacters(in: .whitespaces)
+      guard let value = Int(text), value >= 1 else {
+        throw ValidationError("--first-iterations: '\(text)' is not an iteration count of 1 or more.")
+      }
+      return value
+    }
+    guard (1...4).contains(values.count) else {
+      throw ValidationError("--first-iterations takes 1 to 4 counts, one per scale.")
+    }
+    if values.count == 1 { return Array(repeating: values[0], count: firstScales ?? defaults.count) }
+    if let firstScales, firstScales != values.count {
+      throw ValidationError(
+        "--first-scales \(firstScales) does not match the \(values.count) counts of --first-iterations.")
+    }
+    return values
+  }
+
   /// Reads the flow from frame `from` to frame `to` (0-based) out of `--flow-dir`; `nil` when
   /// there is no such file (the engine then estimates it).
   func flowFile(from: Int, to: Int) throws -> FlowField? {
@@ -80,8 +116,7 @@ struct VideoOptions: ParsableArguments {
   func configuration(iterations: Int?) throws -> VideoStyleTransfer.Configuration {
     var configuration = VideoStyleTransfer.Configuration()
     configuration.temporalFrames = try parsedTemporalFrames()
-    configuration.firstIterations = firstIterations
-    configuration.firstScales = firstScales
+    configuration.firstSchedule = try firstSchedule()
     configuration.iterations = iterations ?? configuration.iterations
     configuration.independent = independent
     configuration.passes = passes

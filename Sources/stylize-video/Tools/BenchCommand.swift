@@ -41,6 +41,9 @@ struct Bench: ParsableCommand {
   @Option(help: "With --clip: whole-clip runs; the fastest is reported.")
   var clipRuns = 1
 
+  @Option(name: .customLong("clip-size"), help: "With --clip: the long side of the frames stylised, in pixels (default: the main command's, 512 or the clip's own when smaller).")
+  var clipSize: Int?
+
   @Option(
     help: """
       Run only this part: network, flow, or lbfgs (one optimiser step with a full history at \
@@ -97,6 +100,7 @@ struct Bench: ParsableCommand {
     }
     if let frames, frames < 1 { throw ValidationError("--frames must be at least 1.") }
     guard clipRuns >= 1 else { throw ValidationError("--clip-runs must be at least 1.") }
+    if let clipSize, clipSize < 16 { throw ValidationError("--clip-size must be at least 16.") }
     for path in [video ?? ClipBenchmark.sampleClip, style ?? ClipBenchmark.sampleStyle]
     where wholeClip && !FileManager.default.fileExists(atPath: path) {
       throw ValidationError("'\(path)' does not exist (the samples: make samples).")
@@ -109,11 +113,12 @@ struct Bench: ParsableCommand {
   }
 
   mutating func run() throws {
+    print("OpenBLAS kernels: \(blasKernelName)")
     if clip || video != nil {
       installInterruptHandler()
       let benchmark = ClipBenchmark(
         clip: video ?? ClipBenchmark.sampleClip, style: style ?? ClipBenchmark.sampleStyle,
-        frames: frames, weights: weights, runs: clipRuns)
+        frames: frames, size: clipSize, weights: weights, runs: clipRuns)
       print(try benchmark.run())
       return
     }

@@ -13,6 +13,8 @@ struct ClipBenchmark {
   let style: String
   /// Only the first N frames (`--preview N`); `nil`: all of them.
   let frames: Int?
+  /// The long side of the frames stylised (`--size`); `nil`: the main command's default.
+  let size: Int?
   let weights: String?
   let runs: Int
 
@@ -40,6 +42,7 @@ struct ClipBenchmark {
   private func runOnce(output: String) throws -> Run {
     var arguments = [clip, "--style", style, "-o", output, "--overwrite", "--restart"]
     if let frames { arguments += ["--preview", String(frames)] }
+    if let size { arguments += ["--size", String(size)] }
     if let weights { arguments += ["--weights", weights] }
     let stylize = try Stylize.parse(arguments)
     let started = Date()

@@ -18,8 +18,9 @@ public final class VideoStyleTransfer {
     /// each scale has half the width and height of the next, the last is full size.
     ///
     /// The full-size iterations decide the loss; the coarse ones are cheap (a quarter of the
-    /// pixels per halving) and give them a painted start. On a 512x288 photo [150, 100, 120]
-    /// ends within 4 % of the loss of the former [300, 300] in 44 % of its time.
+    /// pixels per halving) and give them a painted start. On a 512x288 photo with Turner's
+    /// painting [150, 100, 120] ends 1.7 % above the loss of the former [300, 300] in 44 % of
+    /// its time.
     public var firstSchedule = [150, 100, 120]
     /// The iteration limit for every later frame.
     public var iterations = 15

@@ -122,6 +122,12 @@ for index in $(seq 0 $((segments - 1))); do
 done
 "$binary" assemble "$work/slurm-plan.json" -o "$work/slurm.mp4" --overwrite
 "$binary" assemble "$work/one-plan.json" -o "$work/one.mp4" --overwrite
+"$binary" assemble "$work/slurm-plan.json" -o "$work/slurm-frames/" --overwrite --quiet
+"$binary" assemble "$work/one-plan.json" -o "$work/one-frames/" --overwrite --quiet
 diff -r --exclude=settings.json --exclude=.lock "$work/slurm-plan-segments" "$work/one-plan-segments"
-cmp "$work/slurm.mp4" "$work/one.mp4"
-echo "Slurm array and one worker: the same frames and the same video, byte for byte ($work)"
+diff -r "$work/slurm-frames" "$work/one-frames"
+echo "Slurm array and one worker: the same segment frames and assembled frames, byte for byte ($work)"
+# The H.264 encode of the same frames was seen to differ on a loaded machine (1 in 8 runs), so
+# the videos are compared for information only.
+cmp -s "$work/slurm.mp4" "$work/one.mp4" && echo "the two videos are identical too" \
+  || echo "the two videos' H.264 bytes differ (same frames in)"

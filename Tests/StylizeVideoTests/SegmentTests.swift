@@ -158,10 +158,19 @@ import Video
     let (reference, parallel) = (try files("single"), try files("parallel"))
     #expect(reference.count == 16 + 3 * 2 + 5)
     #expect(parallel == reference, "the segments' frames differ between 1 and 3 workers")
-    let movies = [folder.path("single.mp4"), folder.path("parallel.mp4")].map {
-      FileManager.default.contents(atPath: $0)
+    // The assembled frames, losslessly: the H.264 encode of the same frames was seen to differ
+    // in 1 of 8 runs on a loaded machine, so the videos' bytes are not what determinism means.
+    let assembled = try ["single", "parallel"].map { plan in
+      #expect(try assemble(plan, to: plan + "-assembled/").status == 0)
+      let frames = folder.path(plan + "-assembled")
+      return try FileManager.default.contentsOfDirectory(atPath: frames).sorted().map {
+        ($0, FileManager.default.contents(atPath: frames + "/" + $0))
+      }
     }
-    #expect(movies[0] != nil && movies[0] == movies[1], "the assembled videos differ")
+    #expect(assembled[0].count == 16)
+    #expect(
+      assembled[0].elementsEqual(assembled[1]) { $0.0 == $1.0 && $0.1 != nil && $0.1 == $1.1 },
+      "the assembled frames differ between 1 and 3 workers")
     try checkAssembledFrames(single)
 
     // A finished segment run again does nothing.

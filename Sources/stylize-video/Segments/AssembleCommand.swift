@@ -23,11 +23,7 @@ struct Assemble: ParsableCommand {
     "The video (or frame folder) to write.", valueName: "path"))
   var output: String
 
-  @Option(help: "Video quality: x264 CRF, lower is better (default 18; VP9 32).")
-  var crf: Int?
-
-  @Option(help: "x264 preset (default medium).")
-  var preset: String?
+  @OptionGroup var encodeOptions: EncodeOptions
 
   @Flag(help: "Replace an existing output.")
   var overwrite = false
@@ -35,9 +31,7 @@ struct Assemble: ParsableCommand {
   @Flag(help: "No progress on standard error.")
   var quiet = false
 
-  func validate() throws {
-    if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be in 0...63.") }
-  }
+  func validate() throws { try encodeOptions.validate() }
 
   func run() throws {
     let progress = ProgressReporter(quiet: quiet)
@@ -59,7 +53,8 @@ struct Assemble: ParsableCommand {
     let summary = try transcode(
       from: input, to: outputPath,
       options: TranscodeOptions(
-        crf: crf, preset: preset, overwrite: overwrite, expectedFrameCount: plan.frameCount)
+        crf: encodeOptions.crf, preset: encodeOptions.preset, overwrite: overwrite,
+        expectedFrameCount: plan.frameCount)
     ) { frame, index in
       guard index < plan.frameCount else {
         throw CommandError(

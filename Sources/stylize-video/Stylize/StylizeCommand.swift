@@ -36,11 +36,7 @@ struct Stylize: ParsableCommand {
     valueName: "time|Nf"))
   var end: String?
 
-  @Option(help: "Video quality: x264 CRF, lower is better (default 18; VP9 32).")
-  var crf: Int?
-
-  @Option(help: "x264 preset (default medium).")
-  var preset: String?
+  @OptionGroup var encodeOptions: EncodeOptions
 
   @Flag(help: "Replace an existing output.")
   var overwrite = false
@@ -54,8 +50,8 @@ struct Stylize: ParsableCommand {
   func validate() throws {
     try options.validate()
     try videoOptions.validate()
+    try encodeOptions.validate()
     if let preview, preview < 1 { throw ValidationError("--preview must be at least 1 frame.") }
-    if let crf, !(0...63).contains(crf) { throw ValidationError("--crf must be in 0...63.") }
     _ = try frameRange()
     try validateInput(input, allowPattern: true)
   }
@@ -112,8 +108,8 @@ struct Stylize: ParsableCommand {
     return VideoJob(
       frames: frames, progress: progress, input: input, outputPath: outputPath,
       transcodeOptions: TranscodeOptions(
-        read: ReadOptions(range: range), frameLimit: preview, crf: crf, preset: preset,
-        overwrite: overwrite),
+        read: ReadOptions(range: range), frameLimit: preview, crf: encodeOptions.crf,
+        preset: encodeOptions.preset, overwrite: overwrite),
       keepWorkFolder: videoOptions.keepWork)
   }
 

@@ -22,6 +22,8 @@ struct ClipBenchmark {
   struct Run {
     var frames: [FrameTiming]
     var totalSeconds: Double
+    /// The long side of the frames as stylised, in pixels.
+    var longSide: Int
   }
 
   /// Stylises the clip `runs` times into a temporary folder (removed afterwards) with progress
@@ -54,7 +56,9 @@ struct ClipBenchmark {
       transfer: transfer, info: info, outputPath: output, progress: progress
     ).run()
     progress.closeLine()
-    return Run(frames: summary.frameTimings, totalSeconds: Date().timeIntervalSince(started))
+    return Run(
+      frames: summary.frameTimings, totalSeconds: Date().timeIntervalSince(started),
+      longSide: stylize.options.styleOptions.longSide(for: info))
   }
 
   /// The printed table: the best run's frames, and the best of each figure over the runs.
@@ -69,8 +73,9 @@ struct ClipBenchmark {
     let laterSeconds = later.reduce(0) { $0 + $1.seconds }
     let iterations = later.reduce(0) { $0 + $1.iterationsSeconds }
     var lines = [
-      "whole clip: \(clip) (\(info.displayWidth)x\(info.displayHeight)), style \(style), "
-        + "\(best.frames.count) frames at default settings, \(coreCountText)",
+      "whole clip: \(clip) (\(info.displayWidth)x\(info.displayHeight), stylised at "
+        + "\(best.longSide) px on the long side), style \(style), \(best.frames.count) frames at "
+        + "default settings, \(coreCountText)",
     ]
     func row(_ label: String, _ value: String) {
       let padding = String(repeating: " ", count: max(1, 44 - label.count))

@@ -197,6 +197,35 @@ public final class StyleTransfer {
     return start
   }
 
+  /// Coarse scales whose shorter side is under this many pixels are left out of a schedule
+  /// (`schedule(_:width:height:)`).
+  ///
+  /// There the content layer (relu4_2, an eighth of the size) has under 12 rows, too few to
+  /// hold the layout, and the painting washes it out in the coarse result that starts the finer
+  /// scales: the demo's first frame at 192x108, from a 96x54 start, kept only the balloon, and
+  /// its loss was higher than that of a full-size run with the same work. Half of 512x288
+  /// (256x144) and of 384x216 (192x108) keep their layout.
+  public static let smallestCoarseSide = 96
+
+  /// `schedule` (iterations per scale, coarsest first) for a content of `width` x `height`,
+  /// without the coarse scales under `smallestCoarseSide`: their iterations go to the next scale
+  /// kept, a quarter per halving (what they cost there), so the work stays about the same.
+  public static func schedule(_ schedule: [Int], width: Int, height: Int) -> [Int] {
+    var kept: [Int] = []
+    var carried = 0.0  // iterations of the current scale moved from coarser ones
+    for (scale, iterations) in zip(1..., schedule) {
+      let size = Self.size(ofScale: scale, of: schedule.count, width: width, height: height)
+      let effort = Double(iterations) + carried
+      if scale < schedule.count && min(size.width, size.height) < smallestCoarseSide {
+        carried = effort / 4
+      } else {
+        kept.append(Int(effort.rounded()))
+        carried = 0
+      }
+    }
+    return kept
+  }
+
   /// The size of scale `scale` (1 ... `scales`, coarse to fine) of an image of `width` x
   /// `height`: halved per scale below the full size, at least 16 px a side.
   static func size(ofScale scale: Int, of scales: Int, width: Int, height: Int)

@@ -23,7 +23,8 @@ public final class VideoStyleTransfer {
     /// whose curve is 3.4 % above its end at 120: [150, 120] costs 42 % of its time. A third,
     /// quarter-size scale costs little more but lets the painting wash out the layout of small
     /// frames (the demo's 192x108 kept only the balloon), which 120 full-size iterations do not
-    /// bring back.
+    /// bring back. Coarse scales too small for the network to see the layout
+    /// (`StyleTransfer.smallestCoarseSide`) are left out, their work moved to full size.
     public var firstSchedule = [150, 120]
     /// The iteration limit for every later frame.
     public var iterations = 15
@@ -110,7 +111,11 @@ public final class VideoStyleTransfer {
           transfer.stylize(
             original, initial: previous, iterations: configuration.iterations, progress: progress)
         } else {
-          transfer.stylize(original, schedule: configuration.firstSchedule, progress: progress)
+          transfer.stylize(
+            original,
+            schedule: StyleTransfer.schedule(
+              configuration.firstSchedule, width: original.width, height: original.height),
+            progress: progress)
         }
       guard !result.stopped else { throw CancellationError() }
       recordFinished(original: original, output: result.image, index: index)

@@ -72,6 +72,29 @@ import Testing
     print("end to end: total loss \(first) -> \(last); Gram distance \(before) -> \(after)")
   }
 
+  /// Coarse scales under `smallestCoarseSide` (96 px) are left out; their iterations move to
+  /// the next scale at a quarter per halving, so the work in pixels x iterations stays.
+  @Test(arguments: [
+    ([150, 120], 512, 288, [150, 120]),  // half 256x144: kept
+    ([150, 120], 384, 216, [150, 120]),  // half 192x108: kept
+    ([150, 120], 192, 108, [158]),  // half 96x54: 120 + 150 / 4 = 157.5
+    ([100, 80, 60], 256, 144, [86]),  // 64x36 and 128x72: 60 + (80 + 100 / 4) / 4 = 86.25
+    ([100, 80, 60], 512, 288, [105, 60]),  // 128x72 out: 80 + 100 / 4 = 105
+    ([100, 80, 60], 1024, 576, [100, 80, 60]),  // quarter 256x144: kept
+    ([40], 32, 32, [40]),  // the full size always runs
+  ])
+  func smallCoarseScalesAreLeftOut(
+    schedule: [Int], width: Int, height: Int, expected: [Int]
+  ) {
+    let kept = StyleTransfer.schedule(schedule, width: width, height: height)
+    #expect(kept == expected)
+    // The work, in full-size iterations: each halving is a quarter of the pixels.
+    func work(_ schedule: [Int]) -> Double {
+      zip(schedule.reversed(), 0...).reduce(0) { $0 + Double($1.0) / pow(4, Double($1.1)) }
+    }
+    #expect(abs(work(kept) - work(schedule)) <= 0.5)
+  }
+
   @Test func sameSeedGivesTheSameImage() throws {
     let network = VGG19(randomWeightsSeed: 3, widthDivisor: 16)
     var configuration = StyleTransfer.Configuration()

@@ -97,6 +97,21 @@ import Testing
     #expect(held < free * 0.5, "temporal loss: drift \(held) with it, \(free) without")
   }
 
+  /// A first frame too small for a coarse scale runs at full size only, with the coarse
+  /// iterations' work there: the frame is 48x32, so its half (24x16) is under 96 px.
+  @Test func aSmallFirstFrameSkipsTheCoarseScale() throws {
+    var configuration = VideoStyleTransfer.Configuration()
+    configuration.firstSchedule = [8, 3]
+    let video = VideoStyleTransfer(
+      transfer: Self.transfer(temporalWeight: 1e3), configuration: configuration)
+    var seen: [(scale: Int, scales: Int, size: Int)] = []
+    let report = try video.stylizeNext(Self.frame(0), index: 0) { state in
+      seen.append((state.scale, state.scales, state.currentImage().width))
+    }
+    #expect(seen.allSatisfy { $0.scale == 1 && $0.scales == 1 && $0.size == Self.width })
+    #expect(report.result.iterations == 3 + 8 / 4)
+  }
+
   @Test func independentFramesIgnoreThePreviousOutput() throws {
     var configuration = VideoStyleTransfer.Configuration()
     configuration.independent = true

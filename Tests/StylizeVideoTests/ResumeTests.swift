@@ -164,7 +164,7 @@ import Video
       arguments(output: "stopped", extra: long + ["--print-every", "1"]), errorsTo: progressPath
     ) { process in
       let progress = (try? String(contentsOfFile: progressPath, encoding: .utf8)) ?? ""
-      guard progress.contains("iter 3/150") else { return false }
+      guard progress.contains("iter 3/") else { return false }
       signalled = Date()
       kill(process.processIdentifier, signalNumber)
       return true

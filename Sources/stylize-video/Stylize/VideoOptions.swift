@@ -16,7 +16,7 @@ struct VideoOptions: ParsableArguments {
   var temporalFrames = "1,2,4"
 
   @Option(help: ArgumentHelp(
-    "Most iterations for the first frame at each of its coarse-to-fine scales, coarsest first (each scale half the size of the next), or one number for every scale (default: \(Self.defaultFirstSchedule)).",
+    "Most iterations for the first frame at each of its coarse-to-fine scales, coarsest first (each scale half the size of the next), or one number for every scale (default: \(Self.defaultFirstSchedule)). Scales under \(StyleTransfer.smallestCoarseSide) px on the short side are left out, their iterations moved to the next scale (a quarter per halving).",
     valueName: "n,n,..."))
   var firstIterations: String?
 

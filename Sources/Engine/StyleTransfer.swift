@@ -210,7 +210,7 @@ public final class StyleTransfer {
   /// `schedule` (iterations per scale, coarsest first) for a content of `width` x `height`,
   /// without the coarse scales under `smallestCoarseSide`: their iterations go to the next scale
   /// kept, a quarter per halving (what they cost there), so the work stays about the same.
-  public static func schedule(_ schedule: [Int], width: Int, height: Int) -> [Int] {
+  static func schedule(_ schedule: [Int], width: Int, height: Int) -> [Int] {
     var kept: [Int] = []
     var carried = 0.0  // iterations of the current scale moved from coarser ones
     for (scale, iterations) in zip(1..., schedule) {

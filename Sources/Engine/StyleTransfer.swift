@@ -127,7 +127,9 @@ public final class StyleTransfer {
 
   /// Stylises `content` coarse to fine: `schedule` holds the iteration limit of each scale,
   /// coarsest first, each scale half the size of the next (the last is the content's size).
-  /// Each scale starts from the one before, upsampled.
+  /// Each scale starts from the one before, upsampled. Without `initial` the optimisations run
+  /// over the levels of an image pyramid (`Configuration.pyramidWeight`), with it (a warm
+  /// start) over the pixels.
   public func stylize(
     _ content: Image, initial: Image? = nil, schedule: [Int],
     progress: (Progress) -> Void = { _ in }
@@ -160,7 +162,7 @@ public final class StyleTransfer {
       coarser = level
       var levelResult = optimize(
         level, from: start, temporal: scale == scales ? temporal : [],
-        iterations: schedule[scale - 1]
+        iterations: schedule[scale - 1], inPyramid: initial == nil
       ) { state in
         var state = state
         (state.scale, state.scales) = (scale, scales)

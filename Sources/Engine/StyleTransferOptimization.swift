@@ -2,10 +2,12 @@
 // the pixels and their gradient), the optimiser that minimises it, and the result.
 
 extension StyleTransfer {
-  /// One optimisation at the content's own size, from the preprocessed point `start`.
+  /// One optimisation at the content's own size, from the preprocessed point `start`; with
+  /// `inPyramid` (and a `pyramidWeight` above 0) over the levels of an `ImagePyramid` of the
+  /// image rather than its pixels.
   func optimize(
     _ content: Image, from start: Tensor, temporal: [TemporalTarget], iterations: Int,
-    progress: (Progress) -> Void
+    inPyramid: Bool = false, progress: (Progress) -> Void
   ) -> (result: Result, point: Tensor) {
     let (width, height) = (content.width, content.height)
     var objective = objective(for: content, temporal: temporal)
@@ -23,7 +25,24 @@ extension StyleTransfer {
           }))
     }
     var x = start.scalars
-    let outcome = minimize(&x, iterations: iterations, objective: evaluate, onIteration: report)
+    guard inPyramid && configuration.pyramidWeight > 0 else {
+      let outcome = minimize(&x, iterations: iterations, objective: evaluate, onIteration: report)
+      return result(of: outcome, at: x, objective: objective, content: content)
+    }
+    let pyramid = ImagePyramid(
+      channels: 3, height: height, width: width, weight: configuration.pyramidWeight)
+    var levels = pyramid.levels(of: x)
+    var imageGradient = x
+    let outcome = minimize(
+      &levels, iterations: iterations,
+      maximumStep: ImagePyramid.largestStep,
+      objective: { levels, gradient in
+        pyramid.image(of: levels, into: &x)
+        let loss = evaluate(x, &imageGradient)
+        pyramid.gradient(ofImageGradient: imageGradient, into: &gradient)
+        return loss
+      }, onIteration: report)
+    pyramid.image(of: levels, into: &x)
     return result(of: outcome, at: x, objective: objective, content: content)
   }
 
@@ -50,9 +69,10 @@ extension StyleTransfer {
   }
 
   /// Runs the configured optimiser from `x` for at most `iterations` evaluations of
-  /// `objective`, with the configuration's early stop; leaves the final iterate in `x`.
+  /// `objective`, with the configuration's early stop, L-BFGS's steps no longer than
+  /// `maximumStep` in any element; leaves the final iterate in `x`.
   private func minimize(
-    _ x: inout [Float], iterations: Int,
+    _ x: inout [Float], iterations: Int, maximumStep: Float = .infinity,
     objective: (_ x: [Float], _ gradient: inout [Float]) -> Float,
     onIteration: (_ iteration: Int, _ loss: Float) -> Void
   ) -> OptimizationResult {
@@ -65,6 +85,7 @@ extension StyleTransfer {
     case .lbfgs:
       var optimizer = LBFGS(
         historySize: configuration.historySize, learningRate: configuration.learningRate)
+      optimizer.maximumStep = maximumStep
       return optimizer.minimize(
         &x, termination: termination, objective: objective, onIteration: onIteration,
         shouldStop: shouldStop)

@@ -7,7 +7,10 @@ extension StyleTransfer {
   ///
   /// The loss is the style loss plus the total variation; the content settings (content weight
   /// and layers, colour transfer, colour preservation) do not apply, and an initialisation from
-  /// the content starts from noise instead. The style images are resized to the texture's area
+  /// the content starts from noise instead. The pixels are optimised themselves, not an image
+  /// pyramid's levels (`pyramidWeight`): over the levels the noise grew into large patches of the
+  /// style's colours rather than its texture (a picture red on the left and blue on the right
+  /// gave a texture with nearly half its left-right contrast). The style images are resized to the texture's area
   /// times `styleScale`^2, and their Gram matrices are computed anew on each call. `iterations`
   /// and `scales` are those of `stylize`.
   public func synthesizeTexture(
@@ -19,6 +22,7 @@ extension StyleTransfer {
     settings.contentWeight = 0
     settings.colorTransfer = false
     settings.preserveColors = false
+    settings.pyramidWeight = 0
     if settings.initialization == .content { settings.initialization = .random }
     // Only the canvas's size matters: nothing is compared with its pixels.
     let canvas = Image(pixels: Tensor(shape: [3, height, width]))

@@ -166,6 +166,29 @@ struct ReferenceLBFGS {
     #expect(maxAbsDifference(reference, [1, 1]) < 1e-3, "the reference ended at \(reference)")
   }
 
+  @Test func aStepLongerThanTheMaximumIsShortenedToIt() {
+    // f = x'x / 2 from (1000, -500): the first step is 1 / |g|_1 of the gradient (length under
+    // 1); the second, gamma = 1, would land on the minimum; capped at 10 it moves 10 along the
+    // gradient's direction, and so on until the minimum is within reach.
+    var optimizer = LBFGS(historySize: 5)
+    optimizer.maximumStep = 10
+    var x: [Float] = [1000, -500]
+    var largest: Float = 0
+    for _ in 0..<200 {
+      let before = x
+      optimizer.step(&x, gradient: x)
+      largest = max(largest, zip(x, before).map { abs($0 - $1) }.max()!)
+    }
+    #expect(largest <= 10 * (1 + 1e-6))
+    #expect(abs(x[0]) < 1e-3 && abs(x[1]) < 1e-3, "ended at \(x)")
+    var uncapped = LBFGS(historySize: 5)
+    var y: [Float] = [1000, -500]
+    uncapped.step(&y, gradient: y)
+    uncapped.step(&y, gradient: y)
+    // (within the pairs' rounding, ~3e-5 of the step)
+    #expect(abs(y[0]) < 0.1 && abs(y[1]) < 0.1, "the uncapped second step reaches the minimum")
+  }
+
   @Test func twoRunsGiveBitIdenticalIterates() {
     func iterates() -> [[UInt32]] {
       var optimizer = LBFGS(historySize: 10)

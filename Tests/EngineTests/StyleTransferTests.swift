@@ -72,6 +72,28 @@ import Testing
     print("end to end: total loss \(first) -> \(last); Gram distance \(before) -> \(after)")
   }
 
+  /// Over the levels of an image pyramid (the default for a fresh start) the loss falls as
+  /// over the pixels and never overshoots: uncapped, L-BFGS's second step took this one from
+  /// 6e9 to 1e21 and the restarts half the iterations (`ImagePyramid.largestStep`).
+  @Test func overThePyramidsLevelsTheLossFallsWithoutOvershooting() throws {
+    let path = VGG19.defaultWeightsPath()
+    try #require(FileManager.default.fileExists(atPath: path), "run `make weights`")
+    let network = try VGG19(weightsAt: path)
+    var configuration = StyleTransfer.Configuration()
+    (configuration.iterations, configuration.tolerance) = (30, 0)
+    configuration.initialization = .content
+    #expect(configuration.pyramidWeight > 0)
+    let transfer = StyleTransfer(
+      network: network, styles: [Self.style(width: 96, height: 64)],
+      configuration: configuration)
+    var losses: [Float] = []
+    _ = transfer.stylize(Self.content(width: 96, height: 64)) { losses.append($0.losses.total) }
+    let first = try #require(losses.first), last = try #require(losses.last)
+    #expect(losses.count == 30)
+    #expect(losses.max()! <= first, "overshot to \(losses.max()!) from \(first)")
+    #expect(first / last > 10, "total loss fell only from \(first) to \(last)")
+  }
+
   /// Coarse scales under `smallestCoarseSide` (96 px) are left out; their iterations move to
   /// the next scale at a quarter per halving, so the work in pixels x iterations stays.
   @Test(arguments: [

@@ -13,12 +13,15 @@
 /// and gamma come from the rounded pair, so H stays the exact BFGS matrix of the pairs it reads.
 /// Pairs with y's <= 1e-10 would break positive definiteness and are skipped (torch's absolute
 /// threshold; style transfer's y's is many orders of magnitude above it).
+/// A step longer than `maximumStep` in any element is shortened to it (none by default).
 /// Memory: 2 * historySize vectors of ~2.02 bytes an element (100 pairs at 512x288: ~179 MB).
 package struct LBFGS: Optimizer {
   /// The number of (s, y) pairs kept.
   var historySize: Int
   /// The step length t after the first step.
   var learningRate: Float
+  /// The largest change of any element in one step: a longer step is shortened to it.
+  var maximumStep = Float.infinity
 
   /// One remembered pair, as stored.
   private struct Pair {
@@ -88,6 +91,10 @@ package struct LBFGS: Optimizer {
     if isFirst {
       let l1 = gradient.reduce(0) { $0 + Double(abs($1)) }
       t = Float(min(1, 1 / l1)) * learningRate
+    }
+    if maximumStep.isFinite {
+      let largest = direction.reduce(0) { max($0, abs($1)) }
+      if t * largest > maximumStep { t = maximumStep / largest }  // NaN stays: the loop stops
     }
     x.withUnsafeMutableBufferPointer { x in
       previousStep.withUnsafeMutableBufferPointer { s in

@@ -106,6 +106,11 @@ struct StyleOptions: ParsableArguments {
   @Option(help: "L-BFGS history size (memory grows with it).")
   var historySize = 100
 
+  @Option(help: ArgumentHelp(
+    "Images and first frames are optimised as a pyramid of halving sizes, each coarser level weighted by this in the next (0: the pixels themselves, as warm-started frames and textures always are).",
+    valueName: "weight"))
+  var pyramidWeight: Float = StyleTransfer.Configuration().pyramidWeight
+
   @Option(help: "Most iterations per image (default 500), or per video frame after the first (default 15).")
   var iterations: Int?
 
@@ -154,6 +159,9 @@ struct StyleOptions: ParsableArguments {
       throw ValidationError("--learning-rate must be positive, got \(learningRate).")
     }
     guard historySize >= 1 else { throw ValidationError("--history-size must be at least 1.") }
+    guard pyramidWeight >= 0 && pyramidWeight <= 2 else {
+      throw ValidationError("--pyramid-weight must be between 0 and 2, got \(pyramidWeight).")
+    }
     if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1.") }
     guard tolerance >= 0 else { throw ValidationError("--tolerance must be >= 0.") }
     if let size, !(32...8192).contains(size) {
@@ -192,6 +200,7 @@ struct StyleOptions: ParsableArguments {
     configuration.optimizer = optimizer
     configuration.learningRate = learningRate ?? (optimizer == .lbfgs ? 1 : 5)
     configuration.historySize = historySize
+    configuration.pyramidWeight = pyramidWeight
     configuration.iterations = iterations ?? 500
     configuration.tolerance = tolerance
     configuration.seed = common.seed

@@ -72,6 +72,8 @@ struct StylizeOptions: ParsableArguments {
     var pooling: PoolingChoice
     var optimizer: OptimizerKind
     var learningRate: Float?
+    var historySize: Int
+    var pyramidWeight: Float
     var iterations: Int?
     var tolerance: Float
     var initialization: String?
@@ -88,7 +90,7 @@ struct StylizeOptions: ParsableArguments {
       tvWeight: style.totalVariationWeight, contentLayers: contentLayers,
       styleLayers: style.styleLayers, styleLayerWeights: style.styleLayerWeights,
       pooling: style.common.pooling, optimizer: style.optimizer, learningRate: style.learningRate,
-      iterations: style.iterations, tolerance: style.tolerance, initialization: initialization,
+      historySize: style.historySize, pyramidWeight: style.pyramidWeight, iterations: style.iterations, tolerance: style.tolerance, initialization: initialization,
       seed: style.common.seed, preserveColors: preserveColors, colorTransfer: colorTransfer,
       size: style.size)
   }

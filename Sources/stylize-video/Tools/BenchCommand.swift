@@ -154,12 +154,16 @@ struct Bench: ParsableCommand {
       String(
         format: "weights %@ in %.3f s", randomWeights ? "generated" : "read and verified",
         Date().timeIntervalSince(start)))
+    var results: [Benchmark.Result] = []
     for (width, height) in try parsedSizes() {
       let result = Benchmark.run(
         network: network, reference: referenceNetwork, height: height, width: width,
         repeats: repeats)
       print(Benchmark.table(result))
       print()
+      results.append(result)
     }
+    let shares = Benchmark.pixelShares(results)
+    if !shares.isEmpty { print(shares + "\n") }
   }
 }

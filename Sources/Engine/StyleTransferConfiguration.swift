@@ -58,7 +58,12 @@ extension StyleTransfer {
     /// Step size: L-BFGS's step (1 as in the reference tools); Adam's learning rate.
     public var learningRate: Float = 1
     /// L-BFGS's number of remembered steps.
-    public var historySize = 100
+    ///
+    /// 25 rather than the reference tools' 100: on three 512x288 first frames (two photos and a
+    /// stream frame, two paintings) and a 500-iteration image the final losses differed by under
+    /// 0.1 %, for a quarter of the memory (45 MB instead of 179 MB at 512x288) and of the time
+    /// of an L-BFGS step once the history is full.
+    public var historySize = 25
     /// Optimisations that start afresh (a single image, a video's first frame) run over the
     /// levels of an image pyramid, each coarser level weighted by this in the next finer one
     /// (`ImagePyramid`), rather than over the pixels; 0 optimises the pixels. A step then moves

@@ -14,7 +14,7 @@
 /// Pairs with y's <= 1e-10 would break positive definiteness and are skipped (torch's absolute
 /// threshold; style transfer's y's is many orders of magnitude above it).
 /// A step longer than `maximumStep` in any element is shortened to it (none by default).
-/// Memory: 2 * historySize vectors of ~2.02 bytes an element (100 pairs at 512x288: ~179 MB).
+/// Memory: 2 * historySize vectors of ~2.02 bytes an element (25 pairs at 512x288: ~45 MB).
 package struct LBFGS: Optimizer {
   /// The number of (s, y) pairs kept.
   var historySize: Int

@@ -104,7 +104,7 @@ struct StyleOptions: ParsableArguments {
   var learningRate: Float?
 
   @Option(help: "L-BFGS history size (memory grows with it).")
-  var historySize = 100
+  var historySize = StyleTransfer.Configuration().historySize
 
   @Option(help: ArgumentHelp(
     "Images and first frames are optimised as a pyramid of halving sizes, each coarser level weighted by this in the next (0: the pixels themselves, as warm-started frames and textures always are).",

@@ -59,10 +59,10 @@ extension StyleTransfer {
     public var learningRate: Float = 1
     /// L-BFGS's number of remembered steps.
     ///
-    /// 25 rather than the reference tools' 100: on three 512x288 first frames (two photos and a
-    /// stream frame, two paintings) and a 500-iteration image the final losses differed by under
-    /// 0.1 %, for a quarter of the memory (45 MB instead of 179 MB at 512x288) and of the time
-    /// of an L-BFGS step once the history is full.
+    /// 25 rather than the reference tools' 100: on three 512x288 first frames (a photo with two
+    /// paintings, a stream frame with one) and a 500-iteration image the final losses differed by
+    /// under 0.1 %, for a quarter of the memory (45 MB instead of 179 MB at 512x288) and of the
+    /// time of an L-BFGS step once the history is full.
     public var historySize = 25
     /// Optimisations that start afresh (a single image, a video's first frame) run over the
     /// levels of an image pyramid, each coarser level weighted by this in the next finer one

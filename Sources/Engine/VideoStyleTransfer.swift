@@ -20,10 +20,10 @@ public final class VideoStyleTransfer {
     /// The full-size iterations decide the loss; the half-size ones are cheap (a quarter of the
     /// pixels) and carry the painting's larger strokes and colours into the start, but stop
     /// paying after about 50. At 512x288 (a photo with two paintings, a stream frame with one),
-    /// against [300, 300]: [150, 120] +1.7 %, +2.6 %, +2.0 %; [50, 130] +1.6 %, +2.8 %, +2.0 % in about
-    /// 12 s less (100 half-size iterations for 10 full-size ones). Coarse scales too small for
-    /// the network to see the layout (`StyleTransfer.smallestCoarseSide`) are left out, their
-    /// work moved to the next scale.
+    /// against [300, 300]: [150, 120] +1.7 %, +2.6 %, +2.0 %; [50, 130] +1.6 %, +2.8 %, +2.0 %
+    /// in about 12 s less (100 half-size iterations for 10 full-size ones). Coarse scales too
+    /// small for the network to see the layout (`StyleTransfer.smallestCoarseSide`) are left
+    /// out, their work moved to the next scale.
     public var firstSchedule = [50, 130]
     /// The iteration limit for every later frame.
     public var iterations = 15

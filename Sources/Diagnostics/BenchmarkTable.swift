@@ -46,20 +46,19 @@ extension Benchmark {
   /// Each size's seconds per iteration against its pixel share of the largest size's: 1.0 is
   /// time proportional to pixels, 2.0 twice what its pixels would cost at the largest size.
   public static func pixelShares(_ results: [Result]) -> String {
-    guard let largest = results.max(by: { $0.width * $0.height < $1.width * $1.height }),
-      results.count > 1
-    else { return "" }
-    let largestPixels = Double(largest.width * largest.height)
+    func pixels(_ result: Result) -> Int { result.width * result.height }
+    guard results.count > 1, let largest = results.max(by: { pixels($0) < pixels($1) }) else {
+      return ""
+    }
     var lines = [
       "seconds per iteration against the pixel share of \(largest.width)x\(largest.height)'s "
         + "\(format3(largest.iterationSeconds)) s:"
     ]
-    for result in results where result.width * result.height < largest.width * largest.height {
-      let share = Double(result.width * result.height) / largestPixels
-      let expected = largest.iterationSeconds * share
+    for result in results where pixels(result) < pixels(largest) {
+      let share = largest.iterationSeconds * Double(pixels(result)) / Double(pixels(largest))
       lines.append(
         "  \(result.width)x\(result.height): \(format3(result.iterationSeconds)) s, its share "
-          + "\(format3(expected)) s: \(format2(result.iterationSeconds / expected))x")
+          + "\(format3(share)) s: \(format2(result.iterationSeconds / share))x")
     }
     return lines.joined(separator: "\n")
   }

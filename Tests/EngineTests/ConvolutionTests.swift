@@ -123,3 +123,77 @@ struct AdjointLoss {
     #expect(check.maxRelativeDifference < 1e-3, "\(strategy): \(check)")
   }
 }
+
+/// The adjoint by its definition: input gradient (i, y, x) = sum over the outputs (o, y', x')
+/// that pixel feeds, weight (o, i, dy, dx) times gradient (o, y', x'), with y = y' + dy - 1.
+// gradient (O, H, W); weights (O, C, 3, 3); result (C, H, W)
+func directAdjointConvolution(_ gradient: Tensor, weights: [Float], inChannels c: Int) -> Tensor {
+  let (o, h, w) = (gradient.shape[0], gradient.shape[1], gradient.shape[2])
+  var result = Tensor(shape: [c, h, w])
+  for i in 0..<c {
+    for y in 0..<h {
+      for x in 0..<w {
+        var sum = 0.0
+        for k in 0..<o {
+          for dy in 0..<3 {
+            for dx in 0..<3 {
+              let (ty, tx) = (y - dy + 1, x - dx + 1)
+              guard (0..<h).contains(ty), (0..<w).contains(tx) else { continue }
+              sum +=
+                Double(weights[((k * c + i) * 3 + dy) * 3 + dx])
+                * Double(gradient.scalars[(k * h + ty) * w + tx])
+            }
+          }
+        }
+        result.scalars[(i * h + y) * w + x] = Float(sum)
+      }
+    }
+  }
+  return result
+}
+
+@Suite struct ConvolutionLayerKernelChoiceTests {
+  /// A layer wide enough for Winograd runs the shifted products on planes with few tiles and
+  /// Winograd's on larger ones; either way forward (with bias and ReLU) and backward (through
+  /// the ReLU) match the definitions.
+  @Test(arguments: [(4, 8), (7, 5), (16, 16), (13, 23)])
+  func smallAndLargePlanesMatchTheDefinitions(height: Int, width: Int) {
+    let (c, o) = (64, 72)
+    let weights = Tensor(randomUniform: [o, c, 3, 3], in: -0.1...0.1, seed: 11).scalars
+    let bias = Tensor(randomUniform: [o], in: -0.2...0.2, seed: 12).scalars
+    let layer = ConvolutionLayer(weights: weights, bias: bias, outChannels: o, inChannels: c)
+    let tiles = ((height + 3) / 4) * ((width + 3) / 4)
+    let kernels = layer.kernels(height: height, width: width)
+    switch (kernels.forward, kernels.backward, tiles < ConvolutionLayer.winogradMinimumTiles) {
+    case (.shifted, .shifted, true), (.winograd, .winogradAdjoint, false): break
+    default: Issue.record("\(tiles) tiles: \(kernels.forward), \(kernels.backward)")
+    }
+
+    let input = Tensor(randomUniform: [c, height, width], seed: 13)
+    let source = PaddedPlanes(channels: c, height: height, width: width)
+    source.load(input)
+    let activation = PaddedPlanes(channels: o, height: height, width: width)
+    layer.forward(source, into: activation, scratch: Scratch())
+    let expected = directConvolution(input, weights: weights, bias: bias, outChannels: o)
+      .scalars.map { max(0, $0) }
+    let scale = expected.map(abs).max() ?? 1
+    let forwardError = maxAbsDifference(activation.tensor().scalars, expected) / scale
+    #expect(forwardError < 1e-5, "\(height)x\(width) forward: \(forwardError)")
+
+    let gradient = Tensor(randomUniform: [o, height, width], seed: 14)
+    let masked = Tensor(
+      shape: gradient.shape,
+      scalars: zip(gradient.scalars, expected).map { $1 > 0 ? $0 : 0 })
+    let gradientPlanes = PaddedPlanes(channels: o, height: height, width: width)
+    gradientPlanes.load(gradient)
+    let inputGradient = PaddedPlanes(channels: c, height: height, width: width)
+    layer.backward(
+      gradientPlanes, activation: activation, into: inputGradient, scratch: Scratch())
+    let expectedGradient = directAdjointConvolution(masked, weights: weights, inChannels: c)
+      .scalars
+    let gradientScale = expectedGradient.map(abs).max() ?? 1
+    let backwardError =
+      maxAbsDifference(inputGradient.tensor().scalars, expectedGradient) / gradientScale
+    #expect(backwardError < 1e-5, "\(height)x\(width) backward: \(backwardError)")
+  }
+}

@@ -96,12 +96,40 @@ package final class ConvolutionLayer {
     if case .winograd(let forward) = forwardKernel {
       .winogradAdjoint(forward)
     } else {
-      ConvolutionKernel(
-        weights: ShiftedConvolution.adjointWeights(
-          weights, outChannels: outChannels, inChannels: inChannels),
-        outChannels: inChannels, inChannels: outChannels, winogradMinimumChannels: .max,
-        defaultStrategy: defaultStrategy)
+      shiftedAdjoint()
     }
+  /// A Winograd layer's shifted products both ways, for planes with fewer than
+  /// `winogradMinimumTiles` tiles (packed on first use).
+  private lazy var shiftedKernels = (
+    forward: ConvolutionKernel.shifted(
+      ShiftedConvolution(
+        weights: weights, outChannels: outChannels, inChannels: inChannels,
+        strategy: Self.strategy(depth: inChannels, outputs: outChannels, default: defaultStrategy)
+      )),
+    backward: shiftedAdjoint()
+  )
+
+  /// The shifted products on the adjoint weights.
+  private func shiftedAdjoint() -> ConvolutionKernel {
+    ConvolutionKernel(
+      weights: ShiftedConvolution.adjointWeights(
+        weights, outChannels: outChannels, inChannels: inChannels),
+      outChannels: inChannels, inChannels: outChannels, winogradMinimumChannels: .max,
+      defaultStrategy: defaultStrategy)
+  }
+
+  /// The kernels for planes of `height` x `width`: Winograd's when the layer has them and the
+  /// planes have enough tiles to pay for streaming them.
+  func kernels(height: Int, width: Int) -> (
+    forward: ConvolutionKernel, backward: ConvolutionKernel
+  ) {
+    if case .winograd = forwardKernel,
+      ((height + 3) / 4) * ((width + 3) / 4) < Self.winogradMinimumTiles
+    {
+      return shiftedKernels
+    }
+    return (forwardKernel, backwardKernel)
+  }
 
   convenience init(weights: [Float], bias: [Float], outChannels: Int, inChannels: Int) {
     self.init(
@@ -155,10 +183,24 @@ package final class ConvolutionLayer {
   /// shifted.
   nonisolated(unsafe) package static var winogradMinimumChannels = 64
 
+  /// Winograd layers on planes with fewer 4x4 tiles than this use the shifted products instead
+  /// (tunable for benchmarks). Each of Winograd's 36 products streams its share of kernels 4x
+  /// the size of the weights and uses each kernel value once per tile: with few tiles the
+  /// products wait on memory, and the shifted ones (a quarter of the bytes, 4x the multiplies)
+  /// are faster.
+  ///
+  /// Measured with `stylize-video bench --only network` (Haswell sgemm kernels, 2 cores), as
+  /// forward + backward ms of relu5_1, Winograd against shifted: 2 tiles (128x72 images)
+  /// 6.7 against 4.3, 6 tiles (192x108) 9.6-10.8 against 6.2-6.8; 12 tiles (relu5_1 at 256x144)
+  /// 10.4-12.2 against 9.5-10.0, within the noise; 24 tiles (relu4_2 at 192x108) 11.6-15.0
+  /// against 16.4-17.6.
+  nonisolated(unsafe) package static var winogradMinimumTiles = 12
+
   /// output = ReLU(convolution(input) + bias).
   // input (inC, H+2, W+2); output (outC, H+2, W+2); both zero-bordered
   func forward(_ input: PaddedPlanes, into output: PaddedPlanes, scratch: Scratch) {
-    forwardKernel.apply(input, into: output, scratch: scratch, bias: bias)
+    kernels(height: input.height, width: input.width).forward.apply(
+      input, into: output, scratch: scratch, bias: bias)
   }
 
   /// The gradient with respect to the input, given the gradient with respect to the ReLU's output
@@ -169,6 +211,7 @@ package final class ConvolutionLayer {
     scratch: Scratch
   ) {
     reluBackward(gradient, activation: activation)
-    backwardKernel.apply(gradient, into: inputGradient, scratch: scratch)
+    kernels(height: gradient.height, width: gradient.width).backward.apply(
+      gradient, into: inputGradient, scratch: scratch)
   }
 }

@@ -47,9 +47,11 @@ func applyWinograd(
       sourceLocation: sourceLocation)
   }
 
+  /// On every shape (up to 12 tiles: `NarrowProducts`) and one of 80 tiles (sgemm when in one
+  /// block), as one block and in blocks of 1 and 5 tiles.
   @Test
   func matchesTheDirectConvolution() {
-    for (index, (c, o, h, w)) in Self.shapes.enumerated() {
+    for (index, (c, o, h, w)) in (Self.shapes + [(4, 3, 37, 29)]).enumerated() {
       let input = Tensor(randomUniform: [c, h, w], seed: UInt64(index))
       let weights = Tensor(randomUniform: [o, c, 3, 3], seed: UInt64(100 + index)).scalars
       let expected = directConvolution(input, weights: weights, outChannels: o).scalars
@@ -151,5 +153,47 @@ func applyWinograd(
     let difference = maxAbsDifference(applyWinograd(kernel, input).tensor().scalars, expected)
     print("WinogradTests at 64 channels: max abs diff \(difference), scale \(scale)")
     #expect(difference < Self.tolerance * scale)
+  }
+}
+
+@Suite struct NarrowProductsTests {
+  /// C = A B and C = A^T B against the sums written out, for 1 to 16 columns, row counts that
+  /// are and are not multiples of the kernels' blocks (6 rows forward, 4 back), and strides
+  /// wider than the rows; columns n ..< 16 of C come out zero and nothing past them is written.
+  @Test(arguments: [(1, 6, 5), (5, 13, 7), (12, 64, 37), (16, 7, 12), (9, 4, 1)])
+  func matchTheSumsWrittenOut(n: Int, m: Int, k: Int) {
+    for transposed in [false, true] {
+      let a = Tensor(randomUniform: [m * k], seed: UInt64(n * 100 + m)).scalars
+      let (strideB, strideC) = (n + 3, 21)
+      let b = Tensor(randomUniform: [k * strideB], seed: UInt64(k)).scalars
+      var c = [Float](repeating: .nan, count: m * strideC)
+      var buffer = [Float](repeating: .nan, count: NarrowProducts.bufferCount(rows: m, depth: k))
+      a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+          NarrowProducts.multiply(
+            a.baseAddress!, transposeA: transposed, b.baseAddress!, into: &c, m: m, n: n, k: k,
+            rowStrideB: strideB, rowStrideC: strideC, buffer: &buffer)
+        }
+      }
+      for row in 0..<m {
+        for column in 0..<strideC {
+          let value = c[row * strideC + column]
+          if column >= NarrowProducts.columns {
+            #expect(value.isNaN, "\(transposed) (\(row), \(column)) was written")
+          } else if column >= n {
+            #expect(value == 0, "\(transposed) (\(row), \(column)) = \(value)")
+          } else {
+            var sum = 0.0
+            for i in 0..<k {
+              let left = transposed ? a[i * m + row] : a[row * k + i]
+              sum += Double(left) * Double(b[i * strideB + column])
+            }
+            #expect(
+              abs(Double(value) - sum) < 1e-5 * Double(k),
+              "\(transposed) m \(m) n \(n) k \(k) (\(row), \(column)): \(value) vs \(sum)")
+          }
+        }
+      }
+    }
   }
 }

@@ -184,16 +184,14 @@ package final class ConvolutionLayer {
   nonisolated(unsafe) package static var winogradMinimumChannels = 64
 
   /// Winograd layers on planes with fewer 4x4 tiles than this use the shifted products instead
-  /// (tunable for benchmarks). Each of Winograd's 36 products streams its share of kernels 4x
-  /// the size of the weights and uses each kernel value once per tile: with few tiles the
-  /// products wait on memory, and the shifted ones (a quarter of the bytes, 4x the multiplies)
-  /// are faster.
+  /// (tunable for benchmarks). Winograd's 36 products stream kernels 4x the size of the weights
+  /// and use each kernel value once per tile: with very few tiles they wait on memory, and the
+  /// shifted ones (a quarter of the bytes, 4x the multiplies) are faster.
   ///
   /// Measured with `stylize-video bench --only network` (Haswell sgemm kernels, 2 cores), as
-  /// forward + backward ms of relu5_1, Winograd against shifted: 2 tiles (128x72 images)
-  /// 6.7 against 4.3, 6 tiles (192x108) 9.6-10.8 against 6.2-6.8; 12 tiles (relu5_1 at 256x144)
-  /// 10.4-12.2 against 9.5-10.0, within the noise; 24 tiles (relu4_2 at 192x108) 11.6-15.0
-  /// against 16.4-17.6.
+  /// forward + backward ms of relu5_1, Winograd (`NarrowProducts`) against shifted, three
+  /// interleaved rounds: 2 tiles (128x72 images) 6.4-8.0 against 4.4-5.0, 6 tiles (192x108)
+  /// 6.9-8.3 against 6.2-7.8; 12 tiles (256x144) 7.7-9.3 against 9.5-10.0 (an earlier run).
   nonisolated(unsafe) package static var winogradMinimumTiles = 12
 
   /// output = ReLU(convolution(input) + bias).

@@ -154,7 +154,8 @@ package struct WinogradConvolution {
   }
 
   /// The products of `apply` (or, `adjoint`, of `applyAdjoint`) at `positions` (of the 36) for
-  /// n tiles: M = U X at each position (or U^T X), one single-threaded sgemm each.
+  /// n tiles: M = U X at each position (or U^T X), one single-threaded sgemm each, or for at
+  /// most 16 tiles a `NarrowProducts` product.
   // U (36, outC, C); transformed X (C, 36, ld) (adjoint: (outC, 36, ld)); products M (outC, 36,
   // ld) (adjoint: (C, 36, ld)) right after it; ld >= n
   func multiply(
@@ -164,6 +165,20 @@ package struct WinogradConvolution {
     let (rows, depth) = adjoint ? (inChannels, outChannels) : (outChannels, inChannels)
     let ld = TileTransforms.rowLength(n)
     let products = transformed + 36 * depth * ld
+    if n <= NarrowProducts.columns {
+      withUnsafeTemporaryAllocation(
+        of: Float.self, capacity: NarrowProducts.bufferCount(rows: rows, depth: depth)
+      ) { buffer in
+        for position in positions {
+          NarrowProducts.multiply(
+            u + position * outChannels * inChannels, transposeA: adjoint,
+            transformed + position * ld, into: products + position * ld, m: rows, n: n,
+            k: depth, rowStrideB: 36 * ld, rowStrideC: 36 * ld,
+            buffer: buffer.baseAddress.unsafelyUnwrapped)
+        }
+      }
+      return
+    }
     for position in positions {
       gemm(
         u + position * outChannels * inChannels, transposeA: adjoint, transformed + position * ld,

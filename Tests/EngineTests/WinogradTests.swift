@@ -102,10 +102,12 @@ func applyWinograd(
   /// The backward pass runs the algorithm backwards on the same kernels; compared with the
   /// direct convolution on the adjoint (transposed, flipped) weights, on every shape, as one
   /// block and in bands of blocks over both cores (blocks of 1 and 5 tiles, which straddle tile
-  /// rows and band edges). The target starts out full of garbage: every element is written.
+  /// rows and band edges); one shape 45 wide, so that groups of eight tiles have the columns
+  /// past them that the vector adds need. The target starts out full of garbage: every element
+  /// is written.
   @Test
   func adjointMatchesTheDirectAdjointConvolution() {
-    for (index, (c, o, h, w)) in (Self.shapes + [(4, 3, 37, 29)]).enumerated() {
+    for (index, (c, o, h, w)) in (Self.shapes + [(4, 3, 37, 29), (3, 4, 10, 45)]).enumerated() {
       let gradient = Tensor(randomUniform: [o, h, w], seed: UInt64(200 + index))
       let weights = Tensor(randomUniform: [o, c, 3, 3], seed: UInt64(300 + index)).scalars
       let expected = directConvolution(

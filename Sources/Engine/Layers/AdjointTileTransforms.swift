@@ -22,6 +22,33 @@ extension TileTransforms {
     )
   }
 
+  /// Adds the 6-column rows of eight tiles that start 4 columns apart, `values.k` holding column
+  /// k of each, to `target` ..< `target` + 34: columns 4 lane + k for k < 4 are one interleave
+  /// of the four vectors; columns 4 and 5 overlap the next tile's 0 and 1.
+  @inline(__always)
+  private static func addInterleaved(_ values: Sextet, to target: UnsafeMutablePointer<Float>) {
+    let (v4, v5) = (values.4, values.5)
+    let a = values.0 + Vector(0, v4[0], v4[1], v4[2], v4[3], v4[4], v4[5], v4[6])
+    let b = values.1 + Vector(0, v5[0], v5[1], v5[2], v5[3], v5[4], v5[5], v5[6])
+    let (c, d) = (values.2, values.3)
+    let quarters = (
+      Vector(a[0], b[0], c[0], d[0], a[1], b[1], c[1], d[1]),
+      Vector(a[2], b[2], c[2], d[2], a[3], b[3], c[3], d[3]),
+      Vector(a[4], b[4], c[4], d[4], a[5], b[5], c[5], d[5]),
+      Vector(a[6], b[6], c[6], d[6], a[7], b[7], c[7], d[7])
+    )
+    func add(_ v: Vector, at offset: Int) {
+      let p = UnsafeMutableRawPointer(target + offset)
+      p.storeBytes(of: p.loadUnaligned(as: Vector.self) + v, as: Vector.self)
+    }
+    add(quarters.0, at: 0)
+    add(quarters.1, at: 8)
+    add(quarters.2, at: 16)
+    add(quarters.3, at: 24)
+    target[32] += v4[7]
+    target[33] += v5[7]
+  }
+
   /// Writes A dY A^T of `tiles` for `channels` of `gradient`: the adjoint of `output`. Parts of
   /// a tile outside the image count as zero.
   // gradient (outC, H+2, W+2), interior read; transformed (outC, 36, ld), ld = rowLength(n)
@@ -131,15 +158,7 @@ extension TileTransforms {
               }
             let inside = rowStride - x0  // columns of the plane from the group's first
             if lanes == 8 && inside >= 34 {
-              for lane in 0..<8 {
-                let p = target + 4 * lane
-                p[0] += values.0[lane]
-                p[1] += values.1[lane]
-                p[2] += values.2[lane]
-                p[3] += values.3[lane]
-                p[4] += values.4[lane]
-                p[5] += values.5[lane]
-              }
+              Self.addInterleaved(values, to: target)
             } else {
               for lane in 0..<lanes {
                 let p = target + 4 * lane

@@ -47,11 +47,12 @@ func applyWinograd(
       sourceLocation: sourceLocation)
   }
 
-  /// On every shape (up to 12 tiles: `NarrowProducts`) and one of 80 tiles (sgemm when in one
-  /// block), as one block and in blocks of 1 and 5 tiles.
+  /// On every shape (up to 12 tiles: `NarrowProducts`), one of 80 tiles (sgemm when in one
+  /// block) and one 45 wide (whole groups of eight tiles, stored as vectors), as one block and in
+  /// blocks of 1 and 5 tiles.
   @Test
   func matchesTheDirectConvolution() {
-    for (index, (c, o, h, w)) in (Self.shapes + [(4, 3, 37, 29)]).enumerated() {
+    for (index, (c, o, h, w)) in (Self.shapes + [(4, 3, 37, 29), (3, 4, 10, 45)]).enumerated() {
       let input = Tensor(randomUniform: [c, h, w], seed: UInt64(index))
       let weights = Tensor(randomUniform: [o, c, 3, 3], seed: UInt64(100 + index)).scalars
       let expected = directConvolution(input, weights: weights, outChannels: o).scalars

@@ -30,13 +30,7 @@ extension TileTransforms {
     let (v4, v5) = (values.4, values.5)
     let a = values.0 + Vector(0, v4[0], v4[1], v4[2], v4[3], v4[4], v4[5], v4[6])
     let b = values.1 + Vector(0, v5[0], v5[1], v5[2], v5[3], v5[4], v5[5], v5[6])
-    let (c, d) = (values.2, values.3)
-    let quarters = (
-      Vector(a[0], b[0], c[0], d[0], a[1], b[1], c[1], d[1]),
-      Vector(a[2], b[2], c[2], d[2], a[3], b[3], c[3], d[3]),
-      Vector(a[4], b[4], c[4], d[4], a[5], b[5], c[5], d[5]),
-      Vector(a[6], b[6], c[6], d[6], a[7], b[7], c[7], d[7])
-    )
+    let quarters = interleaved(a, b, values.2, values.3)
     func add(_ v: Vector, at offset: Int) {
       let p = UnsafeMutableRawPointer(target + offset)
       p.storeBytes(of: p.loadUnaligned(as: Vector.self) + v, as: Vector.self)

@@ -118,6 +118,20 @@ struct TileTransforms: @unchecked Sendable {
     }
   }
 
+  /// The 32 values a0 b0 c0 d0 a1 b1 c1 d1 ... a7 b7 c7 d7, as four vectors: the 4-column rows
+  /// of eight tiles side by side, `a` holding each tile's column 0.
+  @inline(__always)
+  static func interleaved(_ a: Vector, _ b: Vector, _ c: Vector, _ d: Vector) -> (
+    Vector, Vector, Vector, Vector
+  ) {
+    (
+      Vector(a[0], b[0], c[0], d[0], a[1], b[1], c[1], d[1]),
+      Vector(a[2], b[2], c[2], d[2], a[3], b[3], c[3], d[3]),
+      Vector(a[4], b[4], c[4], d[4], a[5], b[5], c[5], d[5]),
+      Vector(a[6], b[6], c[6], d[6], a[7], b[7], c[7], d[7])
+    )
+  }
+
   @inline(__always)
   static func store(_ value: Vector, to target: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(target).storeBytes(of: value, as: Vector.self)
@@ -193,13 +207,11 @@ struct TileTransforms: @unchecked Sendable {
             }
             let target = plane + i * rowStride + x0
             if inside == 32 && lanes == 8 {
-              for lane in 0..<8 {
-                let p = target + 4 * lane
-                p[0] = values.0[lane]
-                p[1] = values.1[lane]
-                p[2] = values.2[lane]
-                p[3] = values.3[lane]
-              }
+              let row = Self.interleaved(values.0, values.1, values.2, values.3)
+              Self.store(row.0, to: target)
+              Self.store(row.1, to: target + 8)
+              Self.store(row.2, to: target + 16)
+              Self.store(row.3, to: target + 24)
             } else {
               for x in 0..<min(inside, 4 * lanes) {
                 let (lane, j) = (x / 4, x % 4)

@@ -20,6 +20,9 @@ func applyWinograd(
 @Suite struct WinogradTests {
   /// (C, O, H, W): a single pixel, sizes that are no multiple of either tile, one row, one column.
   static let shapes = [(3, 5, 1, 1), (5, 3, 9, 7), (4, 6, 1, 5), (6, 4, 8, 1), (2, 9, 13, 11)]
+  /// `shapes`, one of 80 tiles (more than `NarrowProducts` takes) and one 45 wide (whole groups
+  /// of eight tiles with room past them, which the transforms store as vectors).
+  static let largerShapes = shapes + [(4, 3, 37, 29), (3, 4, 10, 45)]
 
   /// The error bound, relative to the largest output: Float rounding in the transforms (entries
   /// up to 8 in A^T and 5 in B^T) amplifies the sums' 1e-7 relative rounding by up to ~1e3;
@@ -47,12 +50,11 @@ func applyWinograd(
       sourceLocation: sourceLocation)
   }
 
-  /// On every shape (up to 12 tiles: `NarrowProducts`), one of 80 tiles (sgemm when in one
-  /// block) and one 45 wide (whole groups of eight tiles, stored as vectors), as one block and in
-  /// blocks of 1 and 5 tiles.
+  /// On `largerShapes` (up to 12 tiles: `NarrowProducts`; 80: sgemm when in one block), as one
+  /// block and in blocks of 1 and 5 tiles.
   @Test
   func matchesTheDirectConvolution() {
-    for (index, (c, o, h, w)) in (Self.shapes + [(4, 3, 37, 29), (3, 4, 10, 45)]).enumerated() {
+    for (index, (c, o, h, w)) in Self.largerShapes.enumerated() {
       let input = Tensor(randomUniform: [c, h, w], seed: UInt64(index))
       let weights = Tensor(randomUniform: [o, c, 3, 3], seed: UInt64(100 + index)).scalars
       let expected = directConvolution(input, weights: weights, outChannels: o).scalars
@@ -101,14 +103,12 @@ func applyWinograd(
   }
 
   /// The backward pass runs the algorithm backwards on the same kernels; compared with the
-  /// direct convolution on the adjoint (transposed, flipped) weights, on every shape, as one
+  /// direct convolution on the adjoint (transposed, flipped) weights, on `largerShapes`, as one
   /// block and in bands of blocks over both cores (blocks of 1 and 5 tiles, which straddle tile
-  /// rows and band edges); one shape 45 wide, so that groups of eight tiles have the columns
-  /// past them that the vector adds need. The target starts out full of garbage: every element
-  /// is written.
+  /// rows and band edges). The target starts out full of garbage: every element is written.
   @Test
   func adjointMatchesTheDirectAdjointConvolution() {
-    for (index, (c, o, h, w)) in (Self.shapes + [(4, 3, 37, 29), (3, 4, 10, 45)]).enumerated() {
+    for (index, (c, o, h, w)) in Self.largerShapes.enumerated() {
       let gradient = Tensor(randomUniform: [o, h, w], seed: UInt64(200 + index))
       let weights = Tensor(randomUniform: [o, c, 3, 3], seed: UInt64(300 + index)).scalars
       let expected = directConvolution(

@@ -96,26 +96,26 @@ package final class ConvolutionLayer {
     if case .winograd(let forward) = forwardKernel {
       .winogradAdjoint(forward)
     } else {
-      shiftedAdjoint()
+      shifted(adjoint: true)
     }
+
   /// A Winograd layer's shifted products both ways, for planes with fewer than
   /// `winogradMinimumTiles` tiles (packed on first use).
   private lazy var shiftedKernels = (
-    forward: ConvolutionKernel.shifted(
-      ShiftedConvolution(
-        weights: weights, outChannels: outChannels, inChannels: inChannels,
-        strategy: Self.strategy(depth: inChannels, outputs: outChannels, default: defaultStrategy)
-      )),
-    backward: shiftedAdjoint()
+    forward: shifted(adjoint: false), backward: shifted(adjoint: true)
   )
 
-  /// The shifted products on the adjoint weights.
-  private func shiftedAdjoint() -> ConvolutionKernel {
-    ConvolutionKernel(
-      weights: ShiftedConvolution.adjointWeights(
-        weights, outChannels: outChannels, inChannels: inChannels),
-      outChannels: inChannels, inChannels: outChannels, winogradMinimumChannels: .max,
-      defaultStrategy: defaultStrategy)
+  /// The shifted products on the weights or, `adjoint`, on the adjoint weights.
+  private func shifted(adjoint: Bool) -> ConvolutionKernel {
+    adjoint
+      ? ConvolutionKernel(
+        weights: ShiftedConvolution.adjointWeights(
+          weights, outChannels: outChannels, inChannels: inChannels),
+        outChannels: inChannels, inChannels: outChannels, winogradMinimumChannels: .max,
+        defaultStrategy: defaultStrategy)
+      : ConvolutionKernel(
+        weights: weights, outChannels: outChannels, inChannels: inChannels,
+        winogradMinimumChannels: .max, defaultStrategy: defaultStrategy)
   }
 
   /// The kernels for planes of `height` x `width`: Winograd's when the layer has them and the

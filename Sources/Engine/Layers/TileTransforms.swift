@@ -207,11 +207,11 @@ struct TileTransforms: @unchecked Sendable {
             }
             let target = plane + i * rowStride + x0
             if inside == 32 && lanes == 8 {
-              let row = Self.interleaved(values.0, values.1, values.2, values.3)
-              Self.store(row.0, to: target)
-              Self.store(row.1, to: target + 8)
-              Self.store(row.2, to: target + 16)
-              Self.store(row.3, to: target + 24)
+              let quarters = Self.interleaved(values.0, values.1, values.2, values.3)
+              Self.store(quarters.0, to: target)
+              Self.store(quarters.1, to: target + 8)
+              Self.store(quarters.2, to: target + 16)
+              Self.store(quarters.3, to: target + 24)
             } else {
               for x in 0..<min(inside, 4 * lanes) {
                 let (lane, j) = (x / 4, x % 4)
